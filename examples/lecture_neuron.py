@@ -1,0 +1,33 @@
+"""The neuron from the micrograd lecture: o = tanh(x1*w1 + x2*w2 + b), backward by hand.
+
+Run: python examples/lecture_neuron.py
+Published numbers: o = 0.7071; grads x1 -1.5, w1 1.0, x2 0.5, w2 0.0, b 0.5.
+"""
+
+from microprop import Value
+from microprop.explain import explain
+
+
+def lecture_neuron() -> dict[str, Value]:
+    """Build the lecture's neuron with its labels; return its nodes by name."""
+    x1 = Value(2.0, label="x1")
+    x2 = Value(0.0, label="x2")
+    w1 = Value(-3.0, label="w1")
+    w2 = Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1 = x1 * w1
+    x1w1.label = "x1w1"
+    x2w2 = x2 * w2
+    x2w2.label = "x2w2"
+    x1w1x2w2 = x1w1 + x2w2
+    x1w1x2w2.label = "x1w1x2w2"
+    n = x1w1x2w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return {v.label: v for v in o.topo_order()}
+
+
+if __name__ == "__main__":
+    nodes = lecture_neuron()
+    print(explain(nodes["o"]))

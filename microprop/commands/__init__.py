@@ -1,0 +1,1 @@
+"""Subcommands of the ``microprop`` command line, one module each (see ``microprop.cli``)."""

@@ -1,0 +1,311 @@
+"""Step through a graph by hand: the forward pass and the backward pass, node by node.
+
+Every line is generated from the op table (its label and rule) and from the numbers
+the engine itself computed during ``backward()``; nothing is written per op. The same
+steps feed the graph frames in ``microprop.viz``, so captions have one source.
+
+>>> from microprop import Value
+>>> a = Value(2.0, label="a"); b = Value(-3.0, label="b")
+>>> c = a * b; c.label = "c"
+>>> print(forward_steps(c)[-1].text())
+c = a × b = (2.0)(-3.0) = -6.0
+>>> for line in backward_steps(c)[0].lines(): print(line)
+a.grad += b × c.grad = (-3.0)(1.0) = -3.0   (rule: d/da = b)
+b.grad += a × c.grad = (2.0)(1.0) = 2.0   (rule: d/db = a)
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import string
+from dataclasses import dataclass
+
+from .engine import Value
+from .ops import Op
+
+_SYMBOL = re.compile(r"(?<![A-Za-z0-9_])(out|a|b|p|slope|alpha)(?![A-Za-z0-9_])")
+_SIMPLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9.eE+-]+")
+
+
+def fmt(x: float, digits: int = 6) -> str:
+    """A float for learners: ``digits`` significant digits, ``-6.0`` not ``-6``.
+
+    >>> fmt(-6.0), fmt(0.70710678118), fmt(float("inf")), fmt(1e-12)
+    ('-6.0', '0.707107', 'inf', '1e-12')
+    """
+    s = f"{x:.{digits}g}"
+    if s.lstrip("-").isdigit():
+        s += ".0"
+    return s
+
+
+def _letters() -> itertools.chain[str]:
+    """a, b, ..., z, aa, ab, ...: the names JAX's printer gives, in order."""
+    return itertools.chain.from_iterable(
+        ("".join(t) for t in itertools.product(string.ascii_lowercase, repeat=n))
+        for n in itertools.count(1)
+    )
+
+
+def node_names(root: Value) -> dict[Value, str]:
+    """A name for every node of the graph: its label, else the next free letter in
+    topological order (the same graph always gets the same names).
+
+    >>> x = Value(1.0, label="x"); y = (x * 2).tanh()
+    >>> sorted(node_names(y).values())
+    ['a', 'b', 'c', 'x']
+    """
+    order = root.topo_order()
+    taken = {v.label for v in order if v.label}
+    fresh = (name for name in _letters() if name not in taken)
+    return {v: v.label or next(fresh) for v in order}
+
+
+def _symbols(node: Value, names: dict[Value, str]) -> dict[str, str]:
+    """What the rule's symbols (out, a, b, p, ...) stand for at this node."""
+    symbols = {"out": names[node]}
+    for symbol, parent in zip("ab", node.parents):
+        symbols[symbol] = names[parent]
+    if node.op is not None:
+        for pname, value in zip(node.op.params, node.params):
+            symbols[pname] = fmt(value)
+    return symbols
+
+
+def _grouped(text: str) -> str:
+    """``text`` as one term: ``x1`` stays, ``1 - o²`` becomes ``(1 - o²)``."""
+    return text if _SIMPLE.fullmatch(text) else f"({text})"
+
+
+def _substitute(formula: str, symbols: dict[str, str]) -> str:
+    return _SYMBOL.sub(lambda m: _grouped(symbols.get(m.group(1), m.group(1))), formula)
+
+
+def expression(node: Value, names: dict[Value, str], values: bool = False) -> str:
+    """The op applied to the node's inputs, by name (``a × b``) or by value
+    (``(2.0)(-3.0)``).
+
+    >>> a = Value(2.0, label="a"); y = a ** 3
+    >>> expression(y, node_names(y)), expression(y, node_names(y), values=True)
+    ('a^3.0', '(2.0)^3.0')
+    """
+    op = node.op
+    assert op is not None, "leaves have no expression"
+    params = [fmt(x) for x in node.params]
+    if op.arity == 1 and op.name != "pow":
+        arg = fmt(node.parents[0].data) if values else names[node.parents[0]]
+        inner = ", ".join([arg] + [f"{n}={v}" for n, v in zip(op.params, params)])
+        return f"{op.label}({inner})"
+    args = [f"({fmt(p.data)})" if values else _grouped(names[p]) for p in node.parents]
+    if op.arity == 2:
+        if op.name == "mul" and values:
+            return f"{args[0]}{args[1]}"
+        return f"{args[0]} {op.label} {args[1]}"
+    return f"{args[0]}^{params[0]}"  # pow with a constant exponent
+
+
+@dataclass(frozen=True)
+class ForwardStep:
+    """One node computed in the forward pass."""
+
+    index: int
+    node: Value
+    name: str
+    formula: str  # "a × b", or "" for a leaf
+    numbers: str  # "(2.0)(-3.0)", or "" for a leaf
+
+    def text(self) -> str:
+        """``c = a × b = (2.0)(-3.0) = -6.0``, or ``a = 2.0`` for a leaf."""
+        if not self.formula:
+            return f"{self.name} = {fmt(self.node.data)}"
+        return f"{self.name} = {self.formula} = {self.numbers} = {fmt(self.node.data)}"
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one backward step added to one parent's grad."""
+
+    parent: Value
+    parent_name: str
+    slot: int  # which input of the op (0 for a, 1 for b)
+    rule: str  # "d/da = b"
+    local_formula: str  # the rule's right side with names substituted: "w1"
+    local: float  # its value
+    upstream_name: str  # "n.grad"
+    upstream: float
+    value: float  # local × upstream: what was added
+    grad_before: float
+    grad_after: float
+
+    def text(self) -> str:
+        """``x1.grad += w1 × n.grad = (-3.0)(0.5) = -1.5   (rule: d/da = b)``."""
+        return (
+            f"{self.parent_name}.grad += {self.local_formula} × {self.upstream_name} = "
+            f"({fmt(self.local)})({fmt(self.upstream)}) = {fmt(self.value)}   "
+            f"(rule: {self.rule})"
+        )
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    """One node sending its grad to its parents, in reverse topological order."""
+
+    index: int
+    node: Value
+    name: str
+    op: Op
+    formula: str
+    upstream: float  # this node's grad, complete when its step comes
+    received: tuple[float, ...]  # the contributions that summed to it
+    contributions: tuple[Contribution, ...]
+
+    def header(self) -> str:
+        """``step 4  n = x1w1x2w2 + b   (+)   n.grad = 0.5``."""
+        return (
+            f"step {self.index}  {self.name} = {self.formula}   ({self.op.label})   "
+            f"{_grouped(self.name)}.grad = {fmt(self.upstream)}"
+        )
+
+    def accumulation(self) -> str:
+        """``a.grad = 1.0 + 1.0 = 2.0`` when several ops fed this node, else ``""``."""
+        if len(self.received) < 2:
+            return ""
+        terms = " + ".join(fmt(x) for x in self.received)
+        return f"{_grouped(self.name)}.grad = {terms} = {fmt(self.upstream)}   (it feeds {len(self.received)} ops: grads add up)"
+
+    def lines(self) -> list[str]:
+        """The contribution lines, one per parent."""
+        return [c.text() for c in self.contributions]
+
+    def text(self) -> str:
+        """Header, accumulation note and contributions, as printed by ``microprop step``."""
+        parts = [self.header()]
+        if self.accumulation():
+            parts.append("  " + self.accumulation())
+        parts += ["    -> " + line for line in self.lines()]
+        return "\n".join(parts)
+
+
+def forward_steps(root: Value, names: dict[Value, str] | None = None) -> list[ForwardStep]:
+    """The forward pass as steps, inputs first (topological order).
+
+    >>> x = Value(0.5, label="x"); y = x.tanh(); y.label = "y"
+    >>> [s.text() for s in forward_steps(y)]
+    ['x = 0.5', 'y = tanh(x) = tanh(0.5) = 0.462117']
+    """
+    names = names or node_names(root)
+    steps = []
+    for i, node in enumerate(root.topo_order()):
+        leaf = node.op is None
+        formula = "" if leaf else expression(node, names)
+        numbers = "" if leaf else expression(node, names, values=True)
+        steps.append(ForwardStep(i, node, names[node], formula, numbers))
+    return steps
+
+
+def backward_steps(root: Value, names: dict[Value, str] | None = None) -> list[BackwardStep]:
+    """Run ``root.backward()`` and record each step: the node, its grad, the rule,
+    the local derivatives and what each parent received.
+
+    The pass is the engine's own (leaf grads accumulate as with ``backward()``); this
+    only listens through its ``on_step`` hook.
+
+    >>> a = Value(3.0, label="a"); b = a + a; b.label = "b"
+    >>> step = backward_steps(b)[0]
+    >>> [(c.parent_name, c.value, c.grad_before, c.grad_after) for c in step.contributions]
+    [('a', 1.0, 0.0, 1.0), ('a', 1.0, 1.0, 2.0)]
+    """
+    names = names or node_names(root)
+    order = root.topo_order()
+    # the grads the engine starts from: leaves keep theirs, the rest are reset
+    seen = {v: (v.grad if v.op is None else 0.0) for v in order}
+    received: dict[Value, list[float]] = {v: [] for v in order}
+    if root.op is not None:
+        received[root].append(1.0)
+    steps: list[BackwardStep] = []
+
+    def record(node: Value, locals_: tuple[float, ...]) -> None:
+        op = node.op
+        assert op is not None
+        symbols = _symbols(node, names)
+        rules = op.local_rules()
+        contributions = []
+        for slot, (parent, local) in enumerate(zip(node.parents, locals_)):
+            rule = rules[slot]
+            value = local * node.grad
+            contributions.append(
+                Contribution(
+                    parent=parent,
+                    parent_name=_grouped(names[parent]),
+                    slot=slot,
+                    rule=rule,
+                    local_formula=_grouped(_substitute(rule.split("=", 1)[1].strip(), symbols)),
+                    local=local,
+                    upstream_name=f"{_grouped(names[node])}.grad",
+                    upstream=node.grad,
+                    value=value,
+                    grad_before=seen[parent],
+                    grad_after=seen[parent] + value,  # as the engine added it
+                )
+            )
+            received[parent].append(value)
+            seen[parent] = contributions[-1].grad_after
+        steps.append(
+            BackwardStep(
+                index=len(steps) + 1,
+                node=node,
+                name=names[node],
+                op=op,
+                formula=expression(node, names),
+                upstream=node.grad,
+                received=tuple(received[node]),
+                contributions=tuple(contributions),
+            )
+        )
+
+    root.backward(on_step=record)
+    return steps
+
+
+def leaf_summary(steps: list[BackwardStep], leaves: list[tuple[Value, str]]) -> list[str]:
+    """One line per leaf after the walk, showing how its grad summed up.
+
+    >>> x = Value(3.0, label="x"); y = x * x
+    >>> leaf_summary(backward_steps(y), [(x, "x")])
+    ['x.grad = 3.0 + 3.0 = 6.0']
+    """
+    lines = []
+    for leaf, name in leaves:
+        parts = [c.value for s in steps for c in s.contributions if c.parent is leaf]
+        sum_text = " + ".join(fmt(v) for v in parts) + " = " if len(parts) > 1 else ""
+        lines.append(f"{_grouped(name)}.grad = {sum_text}{fmt(leaf.grad)}")
+    return lines
+
+
+def explain(root: Value, digits: int = 6) -> str:
+    """The whole walk as text: forward lines, backward steps, then the leaf grads.
+
+    >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b"); c = a * b; c.label = "c"
+    >>> print(explain(c))
+    forward
+      a = 2.0
+      b = -3.0
+      c = a × b = (2.0)(-3.0) = -6.0
+    backward
+    step 1  c = a × b   (×)   c.grad = 1.0
+        -> a.grad += b × c.grad = (-3.0)(1.0) = -3.0   (rule: d/da = b)
+        -> b.grad += a × c.grad = (2.0)(1.0) = 2.0   (rule: d/db = a)
+    leaf grads
+      a.grad = -3.0
+      b.grad = 2.0
+    """
+    names = node_names(root)
+    lines = ["forward"] + ["  " + s.text() for s in forward_steps(root, names)]
+    steps = backward_steps(root, names)
+    lines.append("backward")
+    lines += [s.text() for s in steps]
+    lines.append("leaf grads")
+    leaves = [(v, names[v]) for v in root.topo_order() if v.op is None]
+    lines += ["  " + line for line in leaf_summary(steps, leaves)]
+    return "\n".join(lines)
