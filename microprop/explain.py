@@ -10,8 +10,8 @@ steps feed the graph frames in ``microprop.viz``, so captions have one source.
 >>> print(forward_steps(c)[-1].text())
 c = a × b = (2.0)(-3.0) = -6.0
 >>> for line in backward_steps(c)[0].lines(): print(line)
-a.grad += b × c.grad = (-3.0)(1.0) = -3.0   (rule: d/da = b)
-b.grad += a × c.grad = (2.0)(1.0) = 2.0   (rule: d/db = a)
+a.grad += b × c.grad = (-3.0)(1.0) = -3.0   (rule: ∂c/∂a = b)
+b.grad += a × c.grad = (2.0)(1.0) = 2.0   (rule: ∂c/∂b = a)
 """
 
 from __future__ import annotations
@@ -78,6 +78,29 @@ def _grouped(text: str) -> str:
     return text if _SIMPLE.fullmatch(text) else f"({text})"
 
 
+def _ungrouped(text: str) -> str:
+    """``(1 - o²)`` back to ``1 - o²`` (only when the outer parentheses pair up)."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return text
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and i < len(text) - 1:
+            return text  # "(a)(b)": the first ")" closes before the end
+    return text[1:-1]
+
+
+def _sum_text(terms: list[float]) -> str:
+    """``1.0 + 1.0`` or ``-1.0 + (-3.0)``: terms of a sum, negatives after the first
+    in parentheses so the signs stay readable.
+
+    >>> _sum_text([-1.0, 1.0, -3.0])
+    '-1.0 + 1.0 + (-3.0)'
+    """
+    parts = [fmt(x) if i == 0 or x >= 0 else f"({fmt(x)})" for i, x in enumerate(terms)]
+    return " + ".join(parts)
+
+
 def _substitute(formula: str, symbols: dict[str, str]) -> str:
     return _SYMBOL.sub(lambda m: _grouped(symbols.get(m.group(1), m.group(1))), formula)
 
@@ -138,12 +161,26 @@ class Contribution:
     grad_before: float
     grad_after: float
 
+    @property
+    def node_name(self) -> str:
+        """The name of the node whose step this is (``n`` for ``n.grad``)."""
+        return self.upstream_name.removesuffix(".grad")
+
+    @property
+    def named_rule(self) -> str:
+        """The op's rule for this input with the graph's own names: ``∂n/∂x1 = w1``.
+
+        The op table writes rules with the symbols ``a, b, out``; nodes may be named
+        ``a, b, c`` too, so the text shown to learners always uses this form.
+        """
+        return f"∂{self.node_name}/∂{self.parent_name} = {_ungrouped(self.local_formula)}"
+
     def text(self) -> str:
-        """``x1.grad += w1 × n.grad = (-3.0)(0.5) = -1.5   (rule: d/da = b)``."""
+        """``x1.grad += w1 × n.grad = (-3.0)(0.5) = -1.5   (rule: ∂n/∂x1 = w1)``."""
         return (
             f"{self.parent_name}.grad += {self.local_formula} × {self.upstream_name} = "
             f"({fmt(self.local)})({fmt(self.upstream)}) = {fmt(self.value)}   "
-            f"(rule: {self.rule})"
+            f"(rule: {self.named_rule})"
         )
 
 
@@ -171,8 +208,11 @@ class BackwardStep:
         """``a.grad = 1.0 + 1.0 = 2.0`` when several ops fed this node, else ``""``."""
         if len(self.received) < 2:
             return ""
-        terms = " + ".join(fmt(x) for x in self.received)
-        return f"{_grouped(self.name)}.grad = {terms} = {fmt(self.upstream)}   (it feeds {len(self.received)} ops: grads add up)"
+        terms = _sum_text(list(self.received))
+        return (
+            f"{_grouped(self.name)}.grad = {terms} = {fmt(self.upstream)}   "
+            f"(used {len(self.received)} times: the contributions add up)"
+        )
 
     def lines(self) -> list[str]:
         """The contribution lines, one per parent."""
@@ -277,10 +317,51 @@ def leaf_summary(steps: list[BackwardStep], leaves: list[tuple[Value, str]]) -> 
     """
     lines = []
     for leaf, name in leaves:
-        parts = [c.value for s in steps for c in s.contributions if c.parent is leaf]
-        sum_text = " + ".join(fmt(v) for v in parts) + " = " if len(parts) > 1 else ""
+        received = [c for s in steps for c in s.contributions if c.parent is leaf]
+        terms = [c.value for c in received]
+        if received and received[0].grad_before != 0:  # grad left from an earlier backward()
+            terms.insert(0, received[0].grad_before)
+        sum_text = _sum_text(terms) + " = " if len(terms) > 1 else ""
         lines.append(f"{_grouped(name)}.grad = {sum_text}{fmt(leaf.grad)}")
     return lines
+
+
+def grad_derivation(steps: list[BackwardStep], node: Value, name: str) -> list[str]:
+    """How ``node``'s grad was found: each contribution it received (from which step)
+    and, when it feeds several ops, the sum. What a learner should have computed.
+
+    >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
+    >>> for line in grad_derivation(backward_steps(y), x, "x"): print(line)
+    step 1 (y = x × x): x.grad += x × y.grad = (3.0)(1.0) = 3.0   (rule: ∂y/∂x = x)
+    step 1 (y = x × x): x.grad += x × y.grad = (3.0)(1.0) = 3.0   (rule: ∂y/∂x = x)
+    x is used twice by y: add both contributions, x.grad = 3.0 + 3.0 = 6.0
+    """
+    received = [(s, c) for s in steps for c in s.contributions if c.parent is node]
+    if not received:
+        if steps and steps[0].node is node:
+            return [f"{_grouped(name)}.grad = {fmt(node.grad)}: backward starts at the output, d{name}/d{name} = 1"]
+        return [f"{_grouped(name)}.grad = {fmt(node.grad)}: nothing downstream depends on it"]
+    lines = [f"step {s.index} ({s.name} = {s.formula}): {c.text()}" for s, c in received]
+    total = f"{_grouped(name)}.grad = {{}} = {fmt(received[-1][1].grad_after)}"
+    terms = [c.value for _, c in received]
+    start = received[0][1].grad_before
+    if start != 0:  # grad left from an earlier backward(): the engine adds to it
+        lines.append(f"{name}.grad was {fmt(start)} before this pass, and grads accumulate: "
+                     + total.format(_sum_text([start, *terms])))
+    elif len(received) > 1:
+        consumers = {s.index: s.name for s, _ in received}
+        if len(consumers) == 1:
+            times = "twice" if len(received) == 2 else f"{_count(len(received))} times"
+            why = f"{name} is used {times} by {received[0][0].name}"
+        else:
+            why = f"{name} feeds {_count(len(consumers))} ops ({', '.join(consumers.values())})"
+        every = "both" if len(received) == 2 else f"all {_count(len(received))}"
+        lines.append(f"{why}: add {every} contributions, " + total.format(_sum_text(terms)))
+    return lines
+
+
+def _count(n: int) -> str:
+    return {2: "two", 3: "three", 4: "four"}.get(n, str(n))
 
 
 def explain(root: Value, digits: int = 6) -> str:
@@ -294,8 +375,8 @@ def explain(root: Value, digits: int = 6) -> str:
       c = a × b = (2.0)(-3.0) = -6.0
     backward
     step 1  c = a × b   (×)   c.grad = 1.0
-        -> a.grad += b × c.grad = (-3.0)(1.0) = -3.0   (rule: d/da = b)
-        -> b.grad += a × c.grad = (2.0)(1.0) = 2.0   (rule: d/db = a)
+        -> a.grad += b × c.grad = (-3.0)(1.0) = -3.0   (rule: ∂c/∂a = b)
+        -> b.grad += a × c.grad = (2.0)(1.0) = 2.0   (rule: ∂c/∂b = a)
     leaf grads
       a.grad = -3.0
       b.grad = 2.0

@@ -92,6 +92,12 @@ def parse_assignment(text: str) -> Assignment:
     return Assignment(name, value)
 
 
+def _check_characters(text: str) -> None:
+    for col, ch in enumerate(text):
+        if not ch.isprintable():
+            raise ExprError(f"the expression must be one line of text; found {ch!r}", text.replace(ch, " "), col)
+
+
 def _check_depth(text: str) -> None:
     depth = 0
     for col, ch in enumerate(text):
@@ -119,6 +125,7 @@ def parse(text: str) -> ast.expr:
         raise ExprError(f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}", text, MAX_LENGTH)
     if not text.strip():
         raise ExprError("expression is empty")
+    _check_characters(text)
     _check_depth(text)
     try:
         tree = ast.parse(text.strip(), mode="eval")
@@ -146,6 +153,11 @@ _FORBIDDEN = {
     ast.BoolOp: "'and'/'or' are not allowed",
     ast.IfExp: "conditional expressions are not allowed",
     ast.Starred: "starred arguments are not allowed",
+    ast.List: "lists are not allowed",
+    ast.Tuple: "tuples are not allowed",
+    ast.Dict: "dicts are not allowed",
+    ast.Set: "sets are not allowed",
+    ast.Await: "'await' is not allowed",
 }
 
 
@@ -155,11 +167,16 @@ class _Validator:
     def __init__(self, text: str) -> None:
         self.offset = len(text) - len(text.lstrip())
         self.text = text
+        self.stripped = text.strip()
+
+    def column(self, byte_offset: int) -> int:
+        """ast counts columns in UTF-8 bytes; the caret needs characters."""
+        return len(self.stripped.encode()[:byte_offset].decode(errors="ignore")) + self.offset
 
     def fail(self, message: str, node: ast.AST) -> ExprError:
-        col = getattr(node, "col_offset", 0) + self.offset
+        col = self.column(getattr(node, "col_offset", 0))
         end = getattr(node, "end_col_offset", None)
-        width = (end + self.offset - col) if end is not None and getattr(node, "end_lineno", 1) == 1 else 1
+        width = (self.column(end) - col) if end is not None and getattr(node, "end_lineno", 1) == 1 else 1
         return ExprError(message, self.text, col, width)
 
     def check(self, node: ast.AST, depth: int) -> None:
@@ -260,7 +277,7 @@ def build(text: str, values: dict[str, float]) -> tuple[Value, dict[str, Value]]
     offset = len(text) - len(text.lstrip())
     for name in used:
         if name not in values:
-            col = _first_column(tree, name) + offset
+            col = _first_column(text.strip(), tree, name) + offset
             raise ExprError(f"variable {name!r} has no value: add {name}=NUMBER", text, col, len(name))
     unused = [name for name in values if name not in used]
     if unused:
@@ -268,12 +285,24 @@ def build(text: str, values: dict[str, float]) -> tuple[Value, dict[str, Value]]
             f"{', '.join(map(repr, unused))} not used in the expression (variables: {', '.join(used) or 'none'})"
         )
     leaves = {name: Value(values[name], label=name) for name in used}
-    return _evaluate(tree, leaves), leaves
+    return evaluate(tree, leaves), leaves
 
 
-def _first_column(tree: ast.AST, name: str) -> int:
+def _first_column(stripped: str, tree: ast.AST, name: str) -> int:
     cols = [n.col_offset for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == name]
-    return min(cols) if cols else 0
+    byte_offset = min(cols) if cols else 0
+    return len(stripped.encode()[:byte_offset].decode(errors="ignore"))
+
+
+def evaluate(tree: ast.expr, leaves: dict[str, Value]) -> Value:
+    """Build the graph of a parsed expression on the given leaf Values (one per
+    variable), e.g. to rebuild it at other points for a gradient check.
+
+    >>> x = Value(3.0, label="x")
+    >>> evaluate(parse("x * x + 1"), {"x": x}).data
+    10.0
+    """
+    return _evaluate(tree, leaves)
 
 
 def _evaluate(node: ast.AST, leaves: dict[str, Value]) -> Value:

@@ -1,0 +1,75 @@
+"""What every expression subcommand shares: the ``EXPR name=value ...`` arguments,
+building the graph from them, and reporting bad input (exit status 2).
+
+>>> root, leaves = build_from_args("x * y", ["x=2", "y=-3"])
+>>> root.data, leaves["x"].label
+(-6.0, 'x')
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence, TextIO
+
+from ..engine import Value
+from ..expr import ExprError, build, parse_assignment
+
+EXPR_HELP = """expression: numbers, variables, + - * / ** and the functions
+abs elu exp leaky_relu log relu sigmoid softplus tanh (quote it for the shell)"""
+ASSIGN_HELP = "a value for each variable, like x1=2 w1=-3"
+
+
+def add_expression_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the positional ``EXPR`` and ``name=value ...`` arguments."""
+    parser.add_argument("expr", metavar="EXPR", help=EXPR_HELP)
+    parser.add_argument("assignments", metavar="name=value", nargs="*", help=ASSIGN_HELP)
+
+
+def build_from_args(expr: str, assignments: Sequence[str]) -> tuple[Value, dict[str, Value]]:
+    """Parse the assignments and build the expression's graph.
+
+    Returns the root and the leaf Value of each variable (labelled by its name).
+    Raises ``ExprError`` naming the bad assignment, the duplicate, the missing or
+    unused variable, or pointing at the bad part of the expression.
+
+    >>> build_from_args("x + 1", ["x=1", "x=2"])
+    Traceback (most recent call last):
+    ...
+    microprop.expr.ExprError: 'x' is given twice (x=1, then x=2)
+    """
+    values: dict[str, float] = {}
+    given: dict[str, str] = {}
+    for text in assignments:
+        assignment = parse_assignment(text)
+        if assignment.name in values:
+            raise ExprError(f"{assignment.name!r} is given twice ({given[assignment.name]}, then {text})")
+        values[assignment.name] = assignment.value
+        given[assignment.name] = text
+    return build(expr, values)
+
+
+def report_error(err: ExprError, stream: TextIO | None = None) -> int:
+    """Print ``microprop: error: ...`` with the caret picture; return exit status 2.
+
+    >>> report_error(ExprError("unknown function 'foo'", "foo(x)", 0, 3), sys.stdout)
+    microprop: error: unknown function 'foo'
+      foo(x)
+      ^^^
+    2
+    """
+    print(f"microprop: error: {err.pretty()}", file=stream or sys.stderr)
+    return 2
+
+
+def subcommand(
+    subparsers: argparse._SubParsersAction, name: str, summary: str, description: str, examples: str
+) -> argparse.ArgumentParser:
+    """A subcommand parser whose ``--help`` shows the description and examples as written."""
+    return subparsers.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
