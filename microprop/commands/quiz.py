@@ -1,0 +1,229 @@
+"""``microprop quiz EXPR name=value ...``: predict each grad, then see the engine's."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+from ..engine import Value
+from ..expr import ExprError
+from ..explain import BackwardStep, backward_steps, expression, fmt, forward_steps, grad_derivation, node_names
+from ._common import add_expression_arguments, build_from_args, report_error, subcommand
+
+DESCRIPTION = """\
+Backprop by hand: the quiz shows the forward pass, then asks for each grad in the
+order backward() computes them, starting next to the output. Type a number (like
+-1.5, 0.4200 or 1/2) and press Enter; 4 significant digits are enough (answers within
+a relative 1e-3 count). A wrong answer is explained from the step that computed it:
+the rule, the local derivative, the upstream grad and what adds up. Type q to stop.
+Answers can be piped in, one per line; the score is printed at the end."""
+
+EXAMPLES = """\
+  microprop quiz "x * y" x=2 y=-3
+  microprop quiz "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432
+  printf '2\\n-3\\n' | microprop quiz "x * y + x" x=2 y=-3"""
+
+Ask = Callable[[str], str]  # like input(): prompt in, one line out, EOFError at the end
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``quiz`` subcommand."""
+    parser = subcommand(subparsers, "quiz", "predict each grad, then check it", DESCRIPTION, EXAMPLES)
+    add_expression_arguments(parser)
+    parser.add_argument("--rtol", type=float, default=1e-3, help="relative tolerance of a right answer (default 1e-3)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the quiz on stdin/stdout; 0 when it ran, 2 on a bad expression."""
+    try:
+        root, leaves = build_from_args(args.expr, args.assignments)
+    except ExprError as err:
+        return report_error(err)
+    echo = not sys.stdin.isatty()  # show piped answers, so the transcript reads well
+    quiz(root, leaves, _terminal_ask(echo), rtol=args.rtol)
+    return 0
+
+
+def _terminal_ask(echo: bool) -> Ask:
+    def ask(prompt: str) -> str:
+        line = input(prompt)
+        if echo:
+            print(line)
+        return line
+
+    return ask
+
+
+@dataclass(frozen=True)
+class Score:
+    """How the quiz went."""
+
+    right: int
+    asked: int
+    total: int
+
+    def text(self) -> str:
+        """``score: 3 of 4 right``, noting an early stop."""
+        if self.asked < self.total:
+            return f"stopped after {self.asked} of {self.total} questions; score: {self.right} of {self.asked} right"
+        return f"score: {self.right} of {self.total} right"
+
+
+def parse_answer(text: str) -> float:
+    """A number, or a fraction of two numbers; ``ValueError`` with a readable message.
+
+    >>> parse_answer(" -1.5 "), parse_answer("1/2"), parse_answer("-3/4")
+    (-1.5, 0.5, -0.75)
+    >>> parse_answer("two")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'two' is not a number: type one like -1.5, 0.7071 or 1/2
+    """
+    raw = text.strip()
+    try:
+        if "/" in raw:
+            top, bottom = raw.split("/", 1)
+            return float(top) / float(bottom)
+        return float(raw)
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"{raw[:40]!r} is not a number: type one like -1.5, 0.7071 or 1/2") from None
+
+
+def is_right(answer: float, truth: float, rtol: float = 1e-3) -> bool:
+    """Within ``rtol`` of the truth (an exact 0 needs 0 within 1e-9).
+
+    >>> is_right(0.7071, 0.70710678), is_right(0.71, 0.70710678), is_right(0, 0.0)
+    (True, False, True)
+    """
+    if math.isnan(truth):
+        return math.isnan(answer)
+    return math.isclose(answer, truth, rel_tol=rtol, abs_tol=1e-9)
+
+
+def hint(answer: float, node: Value, steps: list[BackwardStep], rtol: float) -> str:
+    """The likely slip behind a wrong answer, or ``""`` when none is recognised.
+
+    >>> x = Value(0.5, label="x"); y = x * x + x.exp(); steps = backward_steps(y)
+    >>> hint(1.0, x, steps, 1e-3)  # 0.5 + 0.5 from x * x, the exp contribution forgotten
+    'one contribution is missing: this node is used several times, add every contribution'
+    >>> hint(2.0, x, steps, 1e-3)
+    'x feeds 2 ops (3 contributions): work out each one (local derivative × upstream grad), then add them all'
+    """
+    received = [c for s in steps for c in s.contributions if c.parent is node]
+    close = lambda x: is_right(answer, x, rtol)  # noqa: E731
+    if len(received) > 1:
+        total = sum(c.value for c in received)
+        if any(close(c.value) for c in received):
+            every = "both" if len(received) == 2 else "all"
+            return f"that is one contribution only: this node is used {len(received)} times, add {every} contributions"
+        if any(close(total - c.value) for c in received):
+            return "one contribution is missing: this node is used several times, add every contribution"
+        consumers = {id(s) for s in steps for c in s.contributions if c.parent is node}
+        name = received[0].parent_name
+        return (f"{name} feeds {len(consumers)} ops ({len(received)} contributions): work out each one "
+                "(local derivative × upstream grad), then add them all")
+    for c in received:
+        if c.upstream != 1 and close(c.local):
+            return (f"that is the local derivative {c.named_rule} = {fmt(c.local)} alone: "
+                    f"multiply it by the upstream grad {c.upstream_name} = {fmt(c.upstream)}")
+        if c.local != 1 and close(c.upstream):
+            return (f"that is the upstream grad {c.upstream_name} = {fmt(c.upstream)} alone: multiply it "
+                    f"by the local derivative {c.named_rule} = {fmt(c.local)}")
+    if node.grad != 0 and close(-node.grad):
+        return "the sign is off"
+    if close(node.data) and node.data != 0:
+        return f"that is the node's value ({fmt(node.data)}), not its grad d(output)/d(node)"
+    return ""
+
+
+def quiz(root: Value, leaves: dict[str, Value], ask: Ask, rtol: float = 1e-3, out=None) -> Score:
+    """Ask for every grad in backward order, explain wrong answers, print the score.
+
+    >>> x = Value(2.0, label="x"); y = Value(-3.0, label="y")
+    >>> answers = iter(["-3", "two", "3"])
+    >>> def ask(prompt):
+    ...     line = next(answers); print(prompt + line); return line
+    >>> score = quiz(x * y, {"x": x, "y": y}, ask)
+    forward
+      x = 2.0
+      y = -3.0
+      a = x × y = (2.0)(-3.0) = -6.0
+    backward: a.grad = 1 (the output); predict the grads in the order backward() finds them
+    <BLANKLINE>
+    question 1 of 2: y.grad = ?   (y feeds a = x × y)
+    your answer: -3
+      wrong: y.grad = 2.0
+      that is the node's value (-3.0), not its grad d(output)/d(node)
+        step 1 (a = x × y): y.grad += x × a.grad = (2.0)(1.0) = 2.0   (rule: ∂a/∂y = x)
+    <BLANKLINE>
+    question 2 of 2: x.grad = ?   (x feeds a = x × y)
+    your answer: two
+      'two' is not a number: type one like -1.5, 0.7071 or 1/2
+    your answer: 3
+      wrong: x.grad = -3.0
+      the sign is off
+        step 1 (a = x × y): x.grad += y × a.grad = (-3.0)(1.0) = -3.0   (rule: ∂a/∂x = y)
+    <BLANKLINE>
+    score: 0 of 2 right
+    >>> score
+    Score(right=0, asked=2, total=2)
+    """
+    out = out or sys.stdout
+    names = node_names(root)
+    say = lambda text="": print(text, file=out)  # noqa: E731
+    say("forward")
+    for forward in forward_steps(root, names):
+        say("  " + forward.text())
+    steps = backward_steps(root, names)
+    variables = set(leaves.values())
+    asked_nodes = [v for v in reversed(root.topo_order()) if v is not root and (v.op is not None or v in variables)]
+    say(f"backward: {names[root]}.grad = 1 (the output); predict the grads in the order backward() finds them")
+    right = asked = 0
+    for number, node in enumerate(asked_nodes, 1):
+        name = names[node]
+        consumers = {s.index: f"{s.name} = {s.formula}" for s in steps for c in s.contributions if c.parent is node}
+        where = f"{name} = {expression(node, names)}; " if node.op is not None else ""
+        say()
+        prompt = f"question {number} of {len(asked_nodes)}: {name}.grad = ?   ({where}{name} feeds {', '.join(consumers.values())})\nyour answer: "
+        answer = _read_answer(ask, prompt, say)
+        if answer is None:
+            break
+        asked += 1
+        if is_right(answer, node.grad, rtol):
+            right += 1
+            say(f"  right: {name}.grad = {fmt(node.grad)}")
+            continue
+        say(f"  wrong: {name}.grad = {fmt(node.grad)}")
+        slip = hint(answer, node, steps, rtol)
+        if slip:
+            say(f"  {slip}")
+        for line in grad_derivation(steps, node, name):
+            say(f"    {line}")
+    say()
+    score = Score(right, asked, len(asked_nodes))
+    say(score.text())
+    return score
+
+
+def _read_answer(ask: Ask, prompt: str, say: Callable[..., None]) -> float | None:
+    """A number from the learner; None at end of input or on q."""
+    for attempt in itertools.count():
+        if attempt:
+            prompt = "your answer: "
+        try:
+            text = ask(prompt)
+        except (EOFError, KeyboardInterrupt):
+            say()
+            return None
+        if text.strip().lower() in ("q", "quit", "exit"):
+            return None
+        try:
+            return parse_answer(text)
+        except ValueError as err:
+            say(f"  {err}")
+    return None  # unreachable: the loop only ends by returning
