@@ -18,11 +18,17 @@ Fn = Callable[..., Value]
 
 
 class GradcheckError(AssertionError):
-    """Raised by ``gradcheck`` when an analytic grad disagrees with the numeric one."""
+    """Raised by ``gradcheck`` when an analytic grad disagrees with the numeric one.
+
+    The message names each failing input with its point, the analytic and numeric
+    grads, their difference and the tolerance, then shows the whole table;
+    ``report`` holds the details (``report.failing_nodes()`` for a drawing).
+    """
 
     def __init__(self, report: GradcheckReport) -> None:
         self.report = report
-        super().__init__(report.text())
+        lines = [c.describe(report.point_text()) for c in report.failures]
+        super().__init__("\n".join([*lines, "", report.text()]))
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,20 @@ class InputCheck:
     def ok(self) -> bool:
         """Whether the difference is within tolerance."""
         return self.difference <= self.tolerance
+
+    def describe(self, point: str = "") -> str:
+        """One sentence naming everything about this input's comparison.
+
+        >>> InputCheck(0, "x", 3.0, 3.0, 6.0, 0.00601).describe()
+        'd/dx disagrees at x = 3: analytic 3, numeric 6, difference 3 > tolerance 0.00601'
+        """
+        where = point or f"{self.name} = {self.point:.6g}"
+        verdict = "agrees" if self.ok else "disagrees"
+        sign = "<=" if self.ok else ">"
+        return (
+            f"d/d{self.name} {verdict} at {where}: analytic {self.analytic:.8g}, numeric {self.numeric:.8g}, "
+            f"difference {self.difference:.3g} {sign} tolerance {self.tolerance:.3g}"
+        )
 
     def text(self) -> str:
         """One table row: input, point, analytic, numeric, difference, tolerance."""
@@ -83,11 +103,33 @@ class GradcheckReport:
         """The input Values that disagree, e.g. to mark them in a drawing."""
         return [self.inputs[c.index] for c in self.failures]
 
+    def point_text(self) -> str:
+        """The point checked, every input by name: ``(x = 3, y = -1)``."""
+        return "(" + ", ".join(f"{c.name} = {c.point:.6g}" for c in self.checks) + ")"
+
+    def kinks(self) -> list[str]:
+        """Notes on nodes whose input sits within ``2·eps`` of a kink of their op (relu
+        at 0, ...), where the derivative jumps and finite differences cannot agree."""
+        if self.root is None:
+            return []
+        notes = []
+        for node in self.root.topo_order():
+            op = node.op
+            if op is None or not op.kinks or not node.parents:
+                continue
+            x = node.parents[0].data
+            for kink in op.kinks:
+                if abs(x - kink) <= 2 * self.eps:
+                    notes.append(f"note: {op.name}'s input is {x:.6g}, at its kink {kink:g}: "
+                                 "the derivative jumps there, so finite differences cannot match it")
+        return notes
+
     def text(self) -> str:
         """A readable table, one input per row, with a verdict line."""
         head = f"gradcheck (central differences, eps={self.eps:g}, tol = {self.atol:g} + {self.rtol:g}·|numeric|)"
         verdict = "all gradients match" if self.ok else f"{len(self.failures)} of {len(self.checks)} gradients disagree"
-        return "\n".join([head, *(c.text() for c in self.checks), verdict])
+        notes = [] if self.ok else self.kinks()
+        return "\n".join([head, *(c.text() for c in self.checks), verdict, *notes])
 
 
 def numeric_grad(fn: Fn, point: Sequence[float], i: int, eps: float = 1e-6) -> float:
@@ -127,7 +169,9 @@ def gradcheck(
     >>> gradcheck(bad, [3.0])
     Traceback (most recent call last):
     ...
-    microprop.gradcheck.GradcheckError: gradcheck (central differences, eps=1e-06, tol = 1e-05 + 0.001·|numeric|)
+    microprop.gradcheck.GradcheckError: d/dx0 disagrees at (x0 = 3): analytic 3, numeric 6, difference 3 > tolerance 0.00601
+    <BLANKLINE>
+    gradcheck (central differences, eps=1e-06, tol = 1e-05 + 0.001·|numeric|)
     FAIL       x0 at 3            analytic 3              numeric 6              |diff| 3          tol 0.00601
     1 of 1 gradients disagree
     """
@@ -135,6 +179,8 @@ def gradcheck(
     labels = names or [x.label if isinstance(x, Value) else "" for x in inputs]
     leaves = tuple(Value(x, label=labels[i] or f"x{i}") for i, x in enumerate(point))
     root = fn(*leaves)
+    if not isinstance(root, Value):
+        raise TypeError(f"gradcheck: fn must return a Value, not {type(root).__name__}")
     root.backward()
     checks = []
     for i, leaf in enumerate(leaves):

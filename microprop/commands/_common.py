@@ -62,6 +62,37 @@ def report_error(err: ExprError, stream: TextIO | None = None) -> int:
     return 2
 
 
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def positive_float(text: str) -> float:
+    """An option value above 0 and finite (for ``--eps``), else a usage error.
+
+    >>> positive_float("1e-6")
+    1e-06
+    """
+    value = _number(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """An option value of 0 or more (for tolerances), else a usage error.
+
+    >>> non_negative_float("0")
+    0.0
+    """
+    value = _number(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return value
+
+
 def subcommand(
     subparsers: argparse._SubParsersAction, name: str, summary: str, description: str, examples: str
 ) -> argparse.ArgumentParser:

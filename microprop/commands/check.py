@@ -6,7 +6,14 @@ import argparse
 
 from ..expr import ExprError, evaluate, parse
 from ..gradcheck import gradcheck
-from ._common import add_expression_arguments, build_from_args, report_error, subcommand
+from ._common import (
+    add_expression_arguments,
+    build_from_args,
+    non_negative_float,
+    positive_float,
+    report_error,
+    subcommand,
+)
 
 DESCRIPTION = """\
 Check the engine's gradient of an expression against central finite differences
@@ -27,9 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``check`` subcommand."""
     parser = subcommand(subparsers, "check", "check the grads against finite differences", DESCRIPTION, EXAMPLES)
     add_expression_arguments(parser)
-    parser.add_argument("--eps", type=float, default=1e-6, help="finite-difference step (default 1e-6)")
-    parser.add_argument("--atol", type=float, default=1e-5, help="absolute tolerance (default 1e-5)")
-    parser.add_argument("--rtol", type=float, default=1e-3, help="relative tolerance (default 1e-3)")
+    parser.add_argument("--eps", type=positive_float, default=1e-6, help="finite-difference step (default 1e-6)")
+    parser.add_argument("--atol", type=non_negative_float, default=1e-5, help="absolute tolerance (default 1e-5)")
+    parser.add_argument("--rtol", type=non_negative_float, default=1e-3, help="relative tolerance (default 1e-3)")
     parser.set_defaults(func=run)
 
 

@@ -12,7 +12,7 @@ from typing import Callable
 from ..engine import Value
 from ..expr import ExprError
 from ..explain import BackwardStep, backward_steps, expression, fmt, forward_steps, grad_derivation, node_names
-from ._common import add_expression_arguments, build_from_args, report_error, subcommand
+from ._common import add_expression_arguments, build_from_args, positive_float, report_error, subcommand
 
 DESCRIPTION = """\
 Backprop by hand: the quiz shows the forward pass, then asks for each grad in the
@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``quiz`` subcommand."""
     parser = subcommand(subparsers, "quiz", "predict each grad, then check it", DESCRIPTION, EXAMPLES)
     add_expression_arguments(parser)
-    parser.add_argument("--rtol", type=float, default=1e-3, help="relative tolerance of a right answer (default 1e-3)")
+    parser.add_argument("--rtol", type=positive_float, default=1e-3, help="relative tolerance of a right answer (default 1e-3)")
     parser.set_defaults(func=run)
 
 
