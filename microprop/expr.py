@@ -72,12 +72,14 @@ def parse_assignment(text: str) -> Assignment:
     >>> parse_assignment("w1:3")
     Traceback (most recent call last):
     ...
-    microprop.expr.ExprError: bad assignment 'w1:3': expected NAME=NUMBER, like x=2.5
+    microprop.expr.ExprError: bad assignment 'w1:3': expected NAME=NUMBER without spaces, like x=2.5
     """
     name, sep, raw = text.partition("=")
     name = name.strip()
     if not sep:
-        raise ExprError(f"bad assignment {text[:80]!r}: expected NAME=NUMBER, like x=2.5", text, 0, len(text))
+        raise ExprError(
+            f"bad assignment {text[:80]!r}: expected NAME=NUMBER without spaces, like x=2.5", text, 0, len(text)
+        )
     if not name.isidentifier():
         raise ExprError(f"bad assignment {text[:80]!r}: {name[:40]!r} is not a variable name", text, 0, len(name) or 1)
     if name in FUNCTIONS:

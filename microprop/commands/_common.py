@@ -9,6 +9,7 @@ building the graph from them, and reporting bad input (exit status 2).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Sequence, TextIO
 
@@ -97,10 +98,17 @@ def subcommand(
     subparsers: argparse._SubParsersAction, name: str, summary: str, description: str, examples: str
 ) -> argparse.ArgumentParser:
     """A subcommand parser whose ``--help`` shows the description and examples as written."""
-    return subparsers.add_parser(
+    parser = subparsers.add_parser(
         name,
         help=summary,
         description=description,
         epilog="examples:\n" + examples,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    # argparse takes any word starting with "-" for an option; let an expression such
+    # as "-x*y" through as EXPR (only -h and --long options are options here)
+    parser._negative_number_matcher = _NOT_AN_OPTION  # noqa: SLF001
+    return parser
+
+
+_NOT_AN_OPTION = re.compile(r"^-(?!-)(?!h$)")
