@@ -16,8 +16,9 @@ from typing import Sequence, TextIO
 from ..engine import Value
 from ..expr import ExprError, build, parse_assignment
 
-EXPR_HELP = """expression: numbers, variables, + - * / ** and the functions
-abs elu exp leaky_relu log relu sigmoid softplus tanh (quote it for the shell)"""
+EXPR_HELP = """the expression, in quotes: numbers, variables, + - * / ** and
+the functions abs elu exp leaky_relu log relu sigmoid softplus tanh, as in
+"tanh(x*w + b)"; leaky_relu and elu take an optional number: leaky_relu(x, 0.1)"""
 ASSIGN_HELP = "a value for each variable, like x1=2 w1=-3"
 
 

@@ -25,7 +25,7 @@ Answers can be piped in, one per line; the score is printed at the end."""
 EXAMPLES = """\
   microprop quiz "x * y" x=2 y=-3
   microprop quiz "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432
-  printf '2\\n-3\\n' | microprop quiz "x * y + x" x=2 y=-3"""
+  printf '1\\n2\\n-2\\n' | microprop quiz "x * y + x" x=2 y=-3   (answers from a pipe)"""
 
 Ask = Callable[[str], str]  # like input(): prompt in, one line out, EOFError at the end
 
