@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from dataclasses import dataclass
 
 from .engine import Value
@@ -130,7 +131,9 @@ def parse(text: str) -> ast.expr:
     _check_characters(text)
     _check_depth(text)
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # e.g. "invalid escape sequence" in a string literal
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
         col = (err.offset or 1) - 1 + (len(text) - len(text.lstrip()))
         raise ExprError(f"syntax error: {err.msg}", text, col) from None

@@ -1,0 +1,143 @@
+"""The safe expression parser: what it accepts, what it rejects, and that it never crashes."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from microprop.explain import explain
+from microprop.expr import MAX_LENGTH, ExprError, build, parse, parse_assignment, variables
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "expected"),
+    [
+        ("x * y + 1", {"x": 2, "y": -3}, -5.0),
+        ("-x ** 2", {"x": 3}, -9.0),
+        ("x / y - y", {"x": 1, "y": 4}, -3.75),
+        ("tanh(x1*w1 + x2*w2 + b)", {"x1": 2, "x2": 0, "w1": -3, "w2": 1, "b": 6.8813735870195432}, math.sqrt(0.5)),
+        ("leaky_relu(x, 0.1) + elu(x, 2)", {"x": -1}, -0.1 + 2 * math.expm1(-1)),
+        ("exp(log(x)) + sigmoid(0) + softplus(0) + abs(-x) + relu(x)", {"x": 2}, 2 + 0.5 + math.log(2) + 2 + 2),
+        ("x ** y", {"x": 2, "y": 3}, 8.0),
+        ("(x)", {"x": 1.5}, 1.5),
+        ("1e-3 * x", {"x": 1000}, 1.0),
+    ],
+)
+def test_builds_the_right_value(text: str, values: dict, expected: float) -> None:
+    """Arithmetic, precedence, unary minus and every function evaluate like Python would."""
+    root, _ = build(text, values)
+    assert root.data == pytest.approx(expected, rel=1e-12)
+
+
+def test_huge_exponent_is_inf_not_a_hang() -> None:
+    """10**10**10 is float arithmetic: inf, at once (no big-integer power)."""
+    root, _ = build("10**10**10 * x", {"x": 1})
+    assert root.data == math.inf
+    root, _ = build("9" * 400 + " * x", {"x": 1})
+    assert root.data == math.inf
+
+
+def test_variables_in_order_and_functions_are_not_variables() -> None:
+    """Variables are listed by first use; a function name is not a variable."""
+    assert variables(parse("tanh(b) * a + b")) == ["b", "a"]
+    with pytest.raises(ExprError, match="'tanh' is a function"):
+        parse("tanh + 1")
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "col"),
+    [
+        ("__import__('os').system('touch X')", "only calls of op names", 0),
+        ("().__class__.__bases__", "attribute access", 0),
+        ("x.__class__", "attribute access", 0),
+        ("lambda: 0", "lambdas", 0),
+        ("[x for x in y]", "comprehensions", 0),
+        ("f'{x}'", "f-strings", 0),
+        ("x[0]", "subscripts", 0),
+        ("eval('1')", "unknown function 'eval'", 0),
+        ("x + open('X', 'w')", "unknown function 'open'", 4),
+        ("(y := 2)", "assignments", 1),
+        ("x if x else y", "conditional", 0),
+        ("'a' + x", "only numbers", 0),
+        ("x < y", "comparisons", 0),
+        ("x @ y", "operator MatMult", 0),
+        ("tanh(x, 2)", "tanh() takes one input", 0),
+        ("tanh(x=1)", "keyword arguments", 7),
+        ("leaky_relu(x, y)", "must be a number", 14),
+        ("x +* 2", "syntax error", 3),
+        ("x\n+ 1", "one line", 1),
+        ("é + foo(x)", "unknown function 'foo'", 4),
+    ],
+)
+def test_rejects_with_message_and_column(text: str, message: str, col: int) -> None:
+    """Each forbidden construct raises ExprError with a clear message and the caret at its column."""
+    with pytest.raises(ExprError) as info:
+        parse(text)
+    assert message in info.value.message
+    assert info.value.col == col
+    caret_line = info.value.pretty().splitlines()[-1]
+    assert caret_line.index("^") - 2 == col
+
+
+def test_length_and_depth_are_capped_before_parsing() -> None:
+    """Over-long text and deep nesting are refused with the limits named."""
+    with pytest.raises(ExprError, match=f"the limit is {MAX_LENGTH}"):
+        parse("x+" * 50_000 + "x")
+    with pytest.raises(ExprError, match="deeper than"):
+        parse("(" * 100 + "x" + ")" * 100)
+    with pytest.raises(ExprError, match="nested too deeply"):
+        parse("-" * 1999 + "x")
+
+
+def test_missing_and_unused_variables_are_named() -> None:
+    """A variable without a value, and a value without a variable, are each named."""
+    with pytest.raises(ExprError, match="variable 'w' has no value: add w=NUMBER") as info:
+        build("x * w", {"x": 1})
+    assert info.value.col == 4
+    with pytest.raises(ExprError, match="'z' not used in the expression"):
+        build("x", {"x": 1, "z": 2})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x", "expected NAME=NUMBER"),
+        ("x=", "'' is not a number"),
+        ("x=abc", "'abc' is not a number"),
+        ("1x=2", "'1x' is not a variable name"),
+        ("tanh=2", "'tanh' is a function"),
+    ],
+)
+def test_bad_assignments_are_named(text: str, message: str) -> None:
+    """A bad name=value names what is wrong with it."""
+    with pytest.raises(ExprError, match=message):
+        parse_assignment(text)
+
+
+TOKENS = [
+    "x", "y", "(", ")", "+", "-", "*", "/", "**", ".", ",", "0", "1", "2", "e", "_", " ",
+    "tanh", "exp", "log", "relu", "leaky_relu", "[", "]", "lambda", ":", "'", '"', "=",
+    "__class__", "import", "for", "in", "if", "1e308", "inf", "{", "}", "@", "j", "\\", "\n",
+]
+
+
+def test_no_warnings_from_string_literals(recwarn: pytest.WarningsRecorder) -> None:
+    """Python's own warnings about the rejected text (bad escapes) never reach the user."""
+    with pytest.raises(ExprError):
+        parse("'\\d' + x")
+    assert len(recwarn) == 0
+
+
+@given(st.one_of(st.lists(st.sampled_from(TOKENS), max_size=40).map("".join), st.text(max_size=60)))
+def test_fuzz_only_expr_errors(text: str) -> None:
+    """Whatever the text, parsing and building raise nothing but ExprError; what parses also explains."""
+    try:
+        tree = parse(text)
+        root, _ = build(text, {name: 0.5 for name in variables(tree)})
+    except ExprError as err:
+        assert err.pretty()
+        return
+    assert explain(root)
