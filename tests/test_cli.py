@@ -1,0 +1,162 @@
+"""The microprop command line, run as a user would: ``python -m microprop ...`` in a subprocess."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+NEURON = ["tanh(x1*w1 + x2*w2 + b)", "x1=2", "x2=0", "w1=-3", "w2=1", "b=6.8813735870195432"]
+
+
+def microprop(*args: str, stdin: str = "", cwd: pathlib.Path | None = None) -> subprocess.CompletedProcess:
+    """Run the command line; a hang is a failure (timeout)."""
+    return subprocess.run(
+        [sys.executable, "-m", "microprop", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+    )
+
+
+def test_step_lecture_neuron() -> None:
+    """The README example prints forward lines, backward steps and the lecture's grads."""
+    result = microprop("step", *NEURON)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "  a = x1 × w1 = (2.0)(-3.0) = -6.0" in out
+    assert "  f = tanh(e) = tanh(0.881374) = 0.707107" in out
+    assert "step 1  f = tanh(e)   (tanh)   f.grad = 1.0" in out
+    assert "    -> x1.grad += w1 × a.grad = (-3.0)(0.5) = -1.5   (rule: ∂a/∂x1 = w1)" in out
+    grads = out.split("grads\n", 1)[1].split("\n")
+    assert grads[:5] == ["  x1.grad = -1.5", "  w1.grad = 1.0", "  x2.grad = 0.5", "  w2.grad = 0.0", "  b.grad = 0.5"]
+    assert result.stderr == ""
+
+
+def test_step_shows_accumulation() -> None:
+    """A variable feeding two ops shows both contributions and their sum."""
+    result = microprop("step", "x*y + x", "x=2", "y=-3")
+    assert result.returncode == 0
+    assert "  x.grad = 1.0 + (-3.0) = -2.0" in result.stdout
+
+
+def test_step_expression_starting_with_minus() -> None:
+    """An EXPR starting with - is an expression, not an unknown option."""
+    result = microprop("step", "-x * y", "x=1", "y=2")
+    assert result.returncode == 0, result.stderr
+    assert "  x.grad = -2.0" in result.stdout
+
+
+def test_check_pass_and_fail_exit_codes() -> None:
+    """check exits 0 when the grads match, 1 on a mismatch (relu at its kink), 2 on bad input."""
+    ok = microprop("check", *NEURON)
+    assert ok.returncode == 0 and "all gradients match" in ok.stdout
+    bad = microprop("check", "relu(x) * y", "x=0", "y=2")
+    assert bad.returncode == 1
+    assert "FAIL" in bad.stdout and "kink" in bad.stdout
+    assert microprop("check", "x *", "x=1").returncode == 2
+
+
+def test_check_options_after_assignments_and_between() -> None:
+    """name=value may come before or after the options."""
+    result = microprop("check", "log(x) / x", "--eps", "1e-7", "x=0.5")
+    assert result.returncode == 0, result.stderr
+
+
+def test_output_to_a_closed_pipe_is_quiet() -> None:
+    """``microprop step ... | head -1`` ends without a BrokenPipeError traceback."""
+    result = subprocess.run(
+        f'"{sys.executable}" -m microprop step "tanh(x*y + exp(x))" x=1 y=2 | head -1',
+        shell=True, capture_output=True, text=True, timeout=60,
+    )
+    assert result.stdout == "forward\n"
+    assert "Traceback" not in result.stderr
+
+
+INJECTIONS = [
+    ("__import__('os').system('touch X')", "only calls of op names"),
+    ("__import__('os').system('touch X') + x", "only calls of op names"),
+    ("().__class__.__bases__", "attribute access"),
+    ("x.__class__.__mro__[1].__subclasses__()", "only calls of op names"),
+    ("lambda: __import__('os').system('touch X')", "lambdas"),
+    ("[__import__('os').system('touch X') for _ in 'a']", "comprehensions"),
+    ("f\"{__import__('os').system('touch X')}\"", "f-strings"),
+    ("exec(\"open('X', 'w')\")", "unknown function 'exec'"),
+    ("open('X', 'w')", "unknown function 'open'"),
+    ("tanh.__globals__", "attribute access"),
+    ("getattr(x, '__class__')", "unknown function 'getattr'"),
+    ("x" * 100_000, "the limit is"),
+    ("(" * 5000 + "x" + ")" * 5000, "the limit is"),
+    ("(" * 500 + "x" + ")" * 500, "deeper than"),
+]
+
+
+@pytest.mark.parametrize(("expr", "message"), INJECTIONS, ids=[i[0][:30] for i in INJECTIONS])
+def test_injections_rejected_with_caret_and_no_side_effect(tmp_path: pathlib.Path, expr: str, message: str) -> None:
+    """Code injection, huge and deep inputs: exit 2, a one-message error with a caret, and no file X."""
+    result = microprop("step", expr, "x=1", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("microprop: error: ")
+    assert message in result.stderr
+    assert "^" in result.stderr.splitlines()[-1]
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "X").exists()
+
+
+def test_huge_exponents_give_inf_at_once() -> None:
+    """10**10**10 is computed in floats: inf, no hang (the subprocess timeout would fail this)."""
+    result = microprop("step", "10**10**10 * x + 9**9**9**9", "x=1")
+    assert result.returncode == 0, result.stderr
+    assert "= inf" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["x * w", "x=1"], "variable 'w' has no value: add w=NUMBER"),
+        (["x", "x=1", "z=2"], "'z' not used in the expression"),
+        (["x", "x=abc"], "bad assignment 'x=abc': 'abc' is not a number"),
+        (["x", "x", "=", "1"], "bad assignment 'x': expected NAME=NUMBER without spaces"),
+        (["x", "x=1", "x=2"], "'x' is given twice"),
+        (["foo(x)", "x=1"], "unknown function 'foo'"),
+        (["tanh", "tanh=1"], "'tanh' is a function"),
+        (["", "x=1"], "expression is empty"),
+    ],
+)
+def test_bad_input_is_named(args: list[str], message: str) -> None:
+    """Each kind of bad input exits 2 and names the problem, for every subcommand."""
+    for command in ("step", "check", "quiz"):
+        result = microprop(command, *args)
+        assert result.returncode == 2, (command, result.stdout)
+        assert result.stderr.startswith("microprop: error: ")
+        assert message in result.stderr
+
+
+@pytest.mark.parametrize("command", ["step", "check", "quiz"])
+def test_help_has_examples(command: str) -> None:
+    """Every subcommand's --help explains itself and shows examples that use it."""
+    result = microprop(command, "--help")
+    assert result.returncode == 0
+    assert f"usage: microprop {command}" in result.stdout
+    examples = result.stdout.split("examples:\n", 1)[1]
+    assert f"microprop {command} " in examples
+
+
+def test_top_level_help_lists_subcommands() -> None:
+    """``microprop`` alone lists every subcommand with a summary."""
+    result = microprop()
+    assert result.returncode == 0
+    for command in ("step", "check", "quiz"):
+        assert f"    {command} " in result.stdout
+
+
+def test_bad_option_value_is_a_usage_error() -> None:
+    """--eps 0 is refused by the parser (exit 2), not a ZeroDivisionError."""
+    result = microprop("check", "x", "x=1", "--eps", "0")
+    assert result.returncode == 2
+    assert "must be a positive number" in result.stderr
