@@ -364,7 +364,7 @@ def _count(n: int) -> str:
     return {2: "two", 3: "three", 4: "four"}.get(n, str(n))
 
 
-def explain(root: Value, digits: int = 6) -> str:
+def explain(root: Value) -> str:
     """The whole walk as text: forward lines, backward steps, then the leaf grads.
 
     >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b"); c = a * b; c.label = "c"

@@ -160,3 +160,14 @@ def test_bad_option_value_is_a_usage_error() -> None:
     result = microprop("check", "x", "x=1", "--eps", "0")
     assert result.returncode == 2
     assert "must be a positive number" in result.stderr
+
+
+@pytest.mark.parametrize("expr", ["5", "x", "2*3"])
+def test_trivial_expressions(expr: str) -> None:
+    """A lone number, a lone variable and a constant product run cleanly in every subcommand."""
+    assignments = ["x=1"] if "x" in expr else []
+    step = microprop("step", expr, *assignments)
+    assert step.returncode == 0 and step.stderr == ""
+    assert microprop("check", expr, *assignments).returncode == 0
+    quiz = microprop("quiz", expr, *assignments)
+    assert quiz.returncode == 0 and quiz.stderr == ""

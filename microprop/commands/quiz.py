@@ -182,6 +182,9 @@ def quiz(root: Value, leaves: dict[str, Value], ask: Ask, rtol: float = 1e-3, ou
     steps = backward_steps(root, names)
     variables = set(leaves.values())
     asked_nodes = [v for v in reversed(root.topo_order()) if v is not root and (v.op is not None or v in variables)]
+    if not asked_nodes:
+        say("nothing to ask: the expression needs an op applied to a variable, like x * y")
+        return Score(0, 0, 0)
     say(f"backward: {names[root]}.grad = 1 (the output); predict the grads in the order backward() finds them")
     right = asked = 0
     for number, node in enumerate(asked_nodes, 1):

@@ -58,10 +58,13 @@ def run(args: argparse.Namespace) -> int:
     steps = backward_steps(root, names)
     print("backward")
     if not steps:
-        print(f"  (the expression is a single variable: d{names[root]}/d{names[root]} = 1)")
+        what = "a single variable" if leaves else "a single number"
+        print(f"  (the expression is {what}: d{names[root]}/d{names[root]} = 1, no steps)")
     for step in steps:
         print(step.text())
     print("grads")
+    if not leaves:
+        print("  (the expression has no variables)")
     for line in leaf_summary(steps, [(leaf, name) for name, leaf in leaves.items()]):
         print("  " + line)
     return 0
