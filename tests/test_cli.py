@@ -33,7 +33,13 @@ def test_step_lecture_neuron() -> None:
     assert "step 1  f = tanh(e)   (tanh)   f.grad = 1.0" in out
     assert "    -> x1.grad += w1 × a.grad = (-3.0)(0.5) = -1.5   (rule: ∂a/∂x1 = w1)" in out
     grads = out.split("grads\n", 1)[1].split("\n")
-    assert grads[:5] == ["  x1.grad = -1.5", "  w1.grad = 1.0", "  x2.grad = 0.5", "  w2.grad = 0.0", "  b.grad = 0.5"]
+    assert grads[:5] == [
+        "  x1.grad = -1.5",
+        "  w1.grad = 1.0",
+        "  x2.grad = 0.5",
+        "  w2.grad = 0.0",
+        "  b.grad = 0.5",
+    ]
     assert result.stderr == ""
 
 
@@ -71,7 +77,10 @@ def test_output_to_a_closed_pipe_is_quiet() -> None:
     """``microprop step ... | head -1`` ends without a BrokenPipeError traceback."""
     result = subprocess.run(
         f'"{sys.executable}" -m microprop step "tanh(x*y + exp(x))" x=1 y=2 | head -1',
-        shell=True, capture_output=True, text=True, timeout=60,
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.stdout == "forward\n"
     assert "Traceback" not in result.stderr
@@ -96,7 +105,9 @@ INJECTIONS = [
 
 
 @pytest.mark.parametrize(("expr", "message"), INJECTIONS, ids=[i[0][:30] for i in INJECTIONS])
-def test_injections_rejected_with_caret_and_no_side_effect(tmp_path: pathlib.Path, expr: str, message: str) -> None:
+def test_injections_rejected_with_caret_and_no_side_effect(
+    tmp_path: pathlib.Path, expr: str, message: str
+) -> None:
     """Code injection, huge and deep inputs: exit 2, a one-message error with a caret, and no file X."""
     result = microprop("step", expr, "x=1", cwd=tmp_path)
     assert result.returncode == 2

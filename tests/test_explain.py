@@ -20,7 +20,6 @@ from microprop.explain import (
 from microprop.expr import build
 
 
-
 def lecture() -> dict[str, Value]:
     """The micrograd lecture neuron, labelled as in the lecture."""
     x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
@@ -188,5 +187,10 @@ def test_explain_on_a_leaf() -> None:
 def test_fmt_special_values() -> None:
     """inf, nan, negative zero and large numbers print readably."""
     assert [fmt(v) for v in (math.inf, -math.inf, math.nan, -0.0, 1e20, 2.0)] == [
-        "inf", "-inf", "nan", "-0.0", "1e+20", "2.0"
+        "inf",
+        "-inf",
+        "nan",
+        "-0.0",
+        "1e+20",
+        "2.0",
     ]

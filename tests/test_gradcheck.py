@@ -29,7 +29,7 @@ def test_lecture_neuron_passes() -> None:
 
 
 def test_wrong_gradient_raises_naming_everything() -> None:
-    """A wrong derivative raises GradcheckError naming input, point, analytic, numeric, difference and tolerance."""
+    """A wrong derivative raises GradcheckError naming input, point, analytic, numeric, difference, tolerance."""
     x = Value(0.5, label="x")
     y = Value(2.0, label="y")
     with pytest.raises(GradcheckError) as info:
@@ -53,7 +53,9 @@ def test_wrong_gradient_raises_naming_everything() -> None:
 
 def test_report_instead_of_raise_marks_the_failing_nodes() -> None:
     """With raise_on_failure=False the report comes back; failing_nodes are leaves of report.root's graph."""
-    report = gradcheck(lambda x, y: apply(WRONG_SIN, x) + y, [0.3, 1.0], raise_on_failure=False, names=["u", "v"])
+    report = gradcheck(
+        lambda x, y: apply(WRONG_SIN, x) + y, [0.3, 1.0], raise_on_failure=False, names=["u", "v"]
+    )
     assert not report.ok
     failing = report.failing_nodes()
     assert [v.label for v in failing] == ["u"]

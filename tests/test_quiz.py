@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from test_cli import NEURON, microprop
 
 from microprop import Value
 from microprop.commands.quiz import Score, hint, is_right, parse_answer, quiz
 from microprop.explain import backward_steps
-
-from test_cli import NEURON, microprop
 
 
 def test_all_right_on_the_lecture_neuron() -> None:
@@ -72,7 +73,7 @@ def test_constants_are_not_asked() -> None:
     x = Value(2.0, label="x")
     y = x * 3
     answers = iter(["3"])
-    score = quiz(y, {"x": x}, lambda prompt: next(answers), out=open("/dev/null", "w"))
+    score = quiz(y, {"x": x}, lambda prompt: next(answers), out=io.StringIO())
     assert score == Score(right=1, asked=1, total=1)
 
 

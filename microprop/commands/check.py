@@ -32,11 +32,19 @@ EXAMPLES = """\
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``check`` subcommand."""
-    parser = subcommand(subparsers, "check", "check the grads against finite differences", DESCRIPTION, EXAMPLES)
+    parser = subcommand(
+        subparsers, "check", "check the grads against finite differences", DESCRIPTION, EXAMPLES
+    )
     add_expression_arguments(parser)
-    parser.add_argument("--eps", type=positive_float, default=1e-6, help="finite-difference step (default 1e-6)")
-    parser.add_argument("--atol", type=non_negative_float, default=1e-5, help="absolute tolerance (default 1e-5)")
-    parser.add_argument("--rtol", type=non_negative_float, default=1e-3, help="relative tolerance (default 1e-3)")
+    parser.add_argument(
+        "--eps", type=positive_float, default=1e-6, help="finite-difference step (default 1e-6)"
+    )
+    parser.add_argument(
+        "--atol", type=non_negative_float, default=1e-5, help="absolute tolerance (default 1e-5)"
+    )
+    parser.add_argument(
+        "--rtol", type=non_negative_float, default=1e-3, help="relative tolerance (default 1e-3)"
+    )
     parser.set_defaults(func=run)
 
 
@@ -64,7 +72,14 @@ def run(args: argparse.Namespace) -> int:
     def fn(*values):  # the same expression, rebuilt on gradcheck's leaves
         return evaluate(tree, dict(zip(names, values)))
 
-    report = gradcheck(fn, [leaves[n].data for n in names], args.eps, args.atol, args.rtol,
-                       raise_on_failure=False, names=names)
+    report = gradcheck(
+        fn,
+        [leaves[n].data for n in names],
+        args.eps,
+        args.atol,
+        args.rtol,
+        raise_on_failure=False,
+        names=names,
+    )
     print(report.text())
     return 0 if report.ok else 1

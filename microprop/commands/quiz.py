@@ -10,8 +10,16 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..engine import Value
+from ..explain import (
+    BackwardStep,
+    backward_steps,
+    expression,
+    fmt,
+    forward_steps,
+    grad_derivation,
+    node_names,
+)
 from ..expr import ExprError
-from ..explain import BackwardStep, backward_steps, expression, fmt, forward_steps, grad_derivation, node_names
 from ._common import add_expression_arguments, build_from_args, positive_float, report_error, subcommand
 
 DESCRIPTION = """\
@@ -34,7 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``quiz`` subcommand."""
     parser = subcommand(subparsers, "quiz", "predict each grad, then check it", DESCRIPTION, EXAMPLES)
     add_expression_arguments(parser)
-    parser.add_argument("--rtol", type=positive_float, default=1e-3, help="relative tolerance of a right answer (default 1e-3)")
+    parser.add_argument(
+        "--rtol",
+        type=positive_float,
+        default=1e-3,
+        help="relative tolerance of a right answer (default 1e-3)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -70,7 +83,8 @@ class Score:
     def text(self) -> str:
         """``score: 3 of 4 right``, noting an early stop."""
         if self.asked < self.total:
-            return f"stopped after {self.asked} of {self.total} questions; score: {self.right} of {self.asked} right"
+            stopped = f"stopped after {self.asked} of {self.total} questions"
+            return f"{stopped}; score: {self.right} of {self.asked} right"
         return f"score: {self.right} of {self.total} right"
 
 
@@ -115,25 +129,35 @@ def hint(answer: float, node: Value, steps: list[BackwardStep], rtol: float) -> 
     'x feeds 2 ops (3 contributions): work out each one (local derivative × upstream grad), then add them all'
     """
     received = [c for s in steps for c in s.contributions if c.parent is node]
-    close = lambda x: is_right(answer, x, rtol)  # noqa: E731
+
+    def close(x: float) -> bool:
+        return is_right(answer, x, rtol)
+
     if len(received) > 1:
         total = sum(c.value for c in received)
         if any(close(c.value) for c in received):
             every = "both" if len(received) == 2 else "all"
-            return f"that is one contribution only: this node is used {len(received)} times, add {every} contributions"
+            used = f"this node is used {len(received)} times"
+            return f"that is one contribution only: {used}, add {every} contributions"
         if any(close(total - c.value) for c in received):
             return "one contribution is missing: this node is used several times, add every contribution"
         consumers = {id(s) for s in steps for c in s.contributions if c.parent is node}
         name = received[0].parent_name
-        return (f"{name} feeds {len(consumers)} ops ({len(received)} contributions): work out each one "
-                "(local derivative × upstream grad), then add them all")
+        return (
+            f"{name} feeds {len(consumers)} ops ({len(received)} contributions): work out each one "
+            "(local derivative × upstream grad), then add them all"
+        )
     for c in received:
         if c.upstream != 1 and close(c.local):
-            return (f"that is the local derivative {c.named_rule} = {fmt(c.local)} alone: "
-                    f"multiply it by the upstream grad {c.upstream_name} = {fmt(c.upstream)}")
+            return (
+                f"that is the local derivative {c.named_rule} = {fmt(c.local)} alone: "
+                f"multiply it by the upstream grad {c.upstream_name} = {fmt(c.upstream)}"
+            )
         if c.local != 1 and close(c.upstream):
-            return (f"that is the upstream grad {c.upstream_name} = {fmt(c.upstream)} alone: multiply it "
-                    f"by the local derivative {c.named_rule} = {fmt(c.local)}")
+            return (
+                f"that is the upstream grad {c.upstream_name} = {fmt(c.upstream)} alone: multiply it "
+                f"by the local derivative {c.named_rule} = {fmt(c.local)}"
+            )
     if node.grad != 0 and close(-node.grad):
         return "the sign is off"
     if close(node.data) and node.data != 0:
@@ -175,28 +199,32 @@ def quiz(root: Value, leaves: dict[str, Value], ask: Ask, rtol: float = 1e-3, ou
     """
     out = out or sys.stdout
     names = node_names(root)
-    say = lambda text="": print(text, file=out)  # noqa: E731
+
+    def say(text: str = "") -> None:
+        print(text, file=out)
+
     say("forward")
     for forward in forward_steps(root, names):
         say("  " + forward.text())
     steps = backward_steps(root, names)
     variables = set(leaves.values())
-    asked_nodes = [v for v in reversed(root.topo_order()) if v is not root and (v.op is not None or v in variables)]
+    asked_nodes = [
+        v for v in reversed(root.topo_order()) if v is not root and (v.op is not None or v in variables)
+    ]
     if not asked_nodes:
         say("nothing to ask: the expression needs an op applied to a variable, like x * y")
         return Score(0, 0, 0)
-    say(f"backward: {names[root]}.grad = 1 (the output); predict the grads in the order backward() finds them")
+    say(
+        f"backward: {names[root]}.grad = 1 (the output); predict the grads in the order backward() finds them"
+    )
     right = asked = 0
     for number, node in enumerate(asked_nodes, 1):
-        name = names[node]
-        consumers = {s.index: f"{s.name} = {s.formula}" for s in steps for c in s.contributions if c.parent is node}
-        where = f"{name} = {expression(node, names)}; " if node.op is not None else ""
         say()
-        prompt = f"question {number} of {len(asked_nodes)}: {name}.grad = ?   ({where}{name} feeds {', '.join(consumers.values())})\nyour answer: "
-        answer = _read_answer(ask, prompt, say)
+        answer = _read_answer(ask, _question(number, len(asked_nodes), node, names, steps), say)
         if answer is None:
             break
         asked += 1
+        name = names[node]
         if is_right(answer, node.grad, rtol):
             right += 1
             say(f"  right: {name}.grad = {fmt(node.grad)}")
@@ -211,6 +239,19 @@ def quiz(root: Value, leaves: dict[str, Value], ask: Ask, rtol: float = 1e-3, ou
     score = Score(right, asked, len(asked_nodes))
     say(score.text())
     return score
+
+
+def _question(
+    number: int, total: int, node: Value, names: dict[Value, str], steps: list[BackwardStep]
+) -> str:
+    """``question 2 of 5: a.grad = ?   (a = x × y; a feeds b = a + x)``, then the prompt."""
+    name = names[node]
+    consumers = {
+        s.index: f"{s.name} = {s.formula}" for s in steps for c in s.contributions if c.parent is node
+    }
+    where = f"{name} = {expression(node, names)}; " if node.op is not None else ""
+    context = f"{where}{name} feeds {', '.join(consumers.values())}"
+    return f"question {number} of {total}: {name}.grad = ?   ({context})\nyour answer: "
 
 
 def _read_answer(ask: Ask, prompt: str, say: Callable[..., None]) -> float | None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..expr import ExprError
 from ..explain import backward_steps, forward_steps, leaf_summary, node_names
+from ..expr import ExprError
 from ._common import add_expression_arguments, build_from_args, report_error, subcommand
 
 DESCRIPTION = """\
