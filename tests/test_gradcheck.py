@@ -29,7 +29,7 @@ def test_lecture_neuron_passes() -> None:
 
 
 def test_wrong_gradient_raises_naming_everything() -> None:
-    """A wrong derivative raises GradcheckError naming input, point, analytic, numeric, difference, tolerance."""
+    """A wrong derivative raises GradcheckError naming input, point, analytic, numeric, difference, tol."""
     x = Value(0.5, label="x")
     y = Value(2.0, label="y")
     with pytest.raises(GradcheckError) as info:
