@@ -339,7 +339,8 @@ def grad_derivation(steps: list[BackwardStep], node: Value, name: str) -> list[s
     received = [(s, c) for s in steps for c in s.contributions if c.parent is node]
     if not received:
         if steps and steps[0].node is node:
-            return [f"{_grouped(name)}.grad = {fmt(node.grad)}: backward starts at the output, d{name}/d{name} = 1"]
+            start = f"backward starts at the output, d{name}/d{name} = 1"
+            return [f"{_grouped(name)}.grad = {fmt(node.grad)}: {start}"]
         return [f"{_grouped(name)}.grad = {fmt(node.grad)}: nothing downstream depends on it"]
     lines = [f"step {s.index} ({s.name} = {s.formula}): {c.text()}" for s, c in received]
     total = f"{_grouped(name)}.grad = {{}} = {fmt(received[-1][1].grad_after)}"
