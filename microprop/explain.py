@@ -16,6 +16,7 @@ b.grad += a × c.grad = (2.0)(1.0) = 2.0   (rule: ∂c/∂b = a)
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 import string
@@ -365,7 +366,7 @@ def _count(n: int) -> str:
     return {2: "two", 3: "three", 4: "four"}.get(n, str(n))
 
 
-def explain(root: Value) -> str:
+def explain(root: Value) -> Explanation:
     """The whole walk as text: forward lines, backward steps, then the leaf grads.
 
     >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b"); c = a * b; c.label = "c"
@@ -390,4 +391,25 @@ def explain(root: Value) -> str:
     lines.append("leaf grads")
     leaves = [(v, names[v]) for v in root.topo_order() if v.op is None]
     lines += ["  " + line for line in leaf_summary(steps, leaves)]
-    return "\n".join(lines)
+    return Explanation("\n".join(lines))
+
+
+class Explanation(str):
+    """The text ``explain`` returns: a plain ``str`` that also displays as itself at
+    the Python prompt and as a monospaced block in a notebook (no ``'\\n'`` soup).
+
+    >>> Explanation("a = 2.0\\nb = a < 3")
+    a = 2.0
+    b = a < 3
+    >>> Explanation("b = a < 3")._repr_html_()
+    '<pre>b = a &lt; 3</pre>'
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display."""
+        return f"<pre>{html.escape(str(self))}</pre>"

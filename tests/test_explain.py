@@ -194,3 +194,12 @@ def test_fmt_special_values() -> None:
         "1e+20",
         "2.0",
     ]
+
+
+def test_explain_displays_as_text_in_a_repl_and_a_notebook() -> None:
+    """explain() is a str whose repr is the text itself, with an escaped <pre> for notebooks."""
+    x = Value(2.0, label="x<1>")
+    text = explain(x * x)
+    assert isinstance(text, str)
+    assert repr(text) == str(text)
+    assert text._repr_html_() == "<pre>" + str(text).replace("<", "&lt;").replace(">", "&gt;") + "</pre>"
