@@ -12,6 +12,7 @@ from typing import Callable
 from ..engine import Value
 from ..explain import (
     BackwardStep,
+    Contribution,
     backward_steps,
     expression,
     fmt,
@@ -150,19 +151,28 @@ def hint(answer: float, node: Value, steps: list[BackwardStep], rtol: float) -> 
     for c in received:
         if c.upstream != 1 and close(c.local):
             return (
-                f"that is the local derivative {c.named_rule} = {fmt(c.local)} alone: "
+                f"that is the local derivative {_rule_value(c)} alone: "
                 f"multiply it by the upstream grad {c.upstream_name} = {fmt(c.upstream)}"
             )
         if c.local != 1 and close(c.upstream):
             return (
                 f"that is the upstream grad {c.upstream_name} = {fmt(c.upstream)} alone: multiply it "
-                f"by the local derivative {c.named_rule} = {fmt(c.local)}"
+                f"by the local derivative {_rule_value(c)}"
             )
     if node.grad != 0 and close(-node.grad):
         return "the sign is off"
     if close(node.data) and node.data != 0:
         return f"that is the node's value ({fmt(node.data)}), not its grad d(output)/d(node)"
     return ""
+
+
+def _rule_value(c: Contribution) -> str:
+    """``∂c/∂a = b = 2.0``, or just ``∂e/∂d = 1`` when the rule is a number already."""
+    try:
+        same = float(c.named_rule.rsplit(" = ", 1)[1]) == c.local
+    except ValueError:
+        same = False
+    return c.named_rule if same else f"{c.named_rule} = {fmt(c.local)}"
 
 
 def quiz(root: Value, leaves: dict[str, Value], ask: Ask, rtol: float = 1e-3, out=None) -> Score:
