@@ -120,15 +120,44 @@ class GradcheckReport:
             x = node.parents[0].data
             for kink in op.kinks:
                 if abs(x - kink) <= 2 * self.eps:
-                    notes.append(f"note: {op.name}'s input is {x:.6g}, at its kink {kink:g}: "
-                                 "the derivative jumps there, so finite differences cannot match it")
+                    notes.append(
+                        f"note: {op.name}'s input is {x:.6g}, at its kink {kink:g}: "
+                        "the derivative jumps there, so finite differences cannot match it"
+                    )
         return notes
 
+    def domain_notes(self) -> list[str]:
+        """Notes on nan: an op whose output is nan from non-nan inputs (log of a negative
+        number, ...), or a numeric grad that is nan because ``x ± eps`` leaves the domain."""
+        notes = []
+        if self.root is not None:
+            for node in self.root.topo_order():
+                inputs = [p.data for p in node.parents]
+                if node.op is not None and math.isnan(node.data) and not any(map(math.isnan, inputs)):
+                    shown = ", ".join(f"{x:.6g}" for x in inputs)
+                    notes.append(f"note: {node.op.name}({shown}) is nan: the point is outside the op's domain")
+        if not notes:
+            for c in self.failures:
+                if math.isnan(c.numeric):
+                    notes.append(
+                        f"note: the numeric grad for {c.name} is nan: fn is nan or infinite within eps of "
+                        "the point (the edge of an op's domain), so finite differences are undefined there"
+                    )
+        return notes
+
+    def notes(self) -> list[str]:
+        """Why a check may legitimately fail: kinks and domain edges."""
+        return self.kinks() + self.domain_notes()
+
     def text(self) -> str:
-        """A readable table, one input per row, with a verdict line."""
-        head = f"gradcheck (central differences, eps={self.eps:g}, tol = {self.atol:g} + {self.rtol:g}·|numeric|)"
-        verdict = "all gradients match" if self.ok else f"{len(self.failures)} of {len(self.checks)} gradients disagree"
-        notes = [] if self.ok else self.kinks()
+        """A readable table, one input per row, with a verdict line and notes on failure."""
+        head = (
+            f"gradcheck (central differences, eps={self.eps:g}, "
+            f"tol = {self.atol:g} + {self.rtol:g}·|numeric|)"
+        )
+        failed = f"{len(self.failures)} of {len(self.checks)} gradients disagree"
+        verdict = "all gradients match" if self.ok else failed
+        notes = [] if self.ok else self.notes()
         return "\n".join([head, *(c.text() for c in self.checks), verdict, *notes])
 
 

@@ -94,6 +94,14 @@ def test_kink_note() -> None:
     assert "note: relu's input is 0, at its kink 0" in report.text()
 
 
+def test_domain_notes() -> None:
+    """Outside an op's domain the note names the op and its input; at the edge, the nan numeric grad."""
+    outside = gradcheck(lambda x: x.log(), [-1.0], raise_on_failure=False)
+    assert "note: log(-1) is nan: the point is outside the op's domain" in outside.text()
+    edge = gradcheck(lambda x: x**0.5, [0.0], raise_on_failure=False)
+    assert "note: the numeric grad for x0 is nan" in edge.text()
+
+
 def test_fn_must_return_a_value() -> None:
     """A fn returning a float is a clear TypeError, not an AttributeError deep inside."""
     with pytest.raises(TypeError, match="must return a Value"):
