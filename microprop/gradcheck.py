@@ -135,7 +135,8 @@ class GradcheckReport:
                 inputs = [p.data for p in node.parents]
                 if node.op is not None and math.isnan(node.data) and not any(map(math.isnan, inputs)):
                     shown = ", ".join(f"{x:.6g}" for x in inputs)
-                    notes.append(f"note: {node.op.name}({shown}) is nan: the point is outside the op's domain")
+                    where = f"{node.op.name}({shown})"
+                    notes.append(f"note: {where} is nan: the point is outside the op's domain")
         if not notes:
             for c in self.failures:
                 if math.isnan(c.numeric):
@@ -198,7 +199,7 @@ def gradcheck(
     >>> gradcheck(bad, [3.0])
     Traceback (most recent call last):
     ...
-    microprop.gradcheck.GradcheckError: d/dx0 disagrees at (x0 = 3): analytic 3, numeric 6, difference 3 > tolerance 0.00601
+    microprop.gradcheck.GradcheckError: d/dx0 disagrees at (x0 = 3): analytic 3, numeric 6, ...
     <BLANKLINE>
     gradcheck (central differences, eps=1e-06, tol = 1e-05 + 0.001·|numeric|)
     FAIL       x0 at 3            analytic 3              numeric 6              |diff| 3          tol 0.00601
