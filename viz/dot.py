@@ -158,12 +158,12 @@ def _digraph(
         caption = (caption + "\\l" if caption else "") + _esc_caption(graph.note)
     dg.attr(
         "graph", rankdir=rankdir, bgcolor=pal.bg, fontname=font, fontcolor=pal.fg, fontsize="12",
-        nodesep="0.25", ranksep="0.35",
+        nodesep="0.25" if rankdir in ("LR", "RL") else "0.5", ranksep="0.35",
     )  # fmt: skip
     if caption:
         dg.attr("graph", label=caption + "\\l", labelloc="t", labeljust="l")
     dg.attr("node", fontname=font, fontsize="11", fontcolor=pal.fg, color=pal.border)
-    dg.attr("edge", fontname=font, fontsize="9", fontcolor=pal.muted, color=pal.edge, arrowsize="0.7")
+    dg.attr("edge", fontname=font, fontsize="10", fontcolor=pal.muted, color=pal.edge, arrowsize="0.7")
     scale = grad_scale(grads) if grads is not None else 1.0
 
     # which cluster each drawn thing sits in (scope prefixes), outermost first
@@ -243,8 +243,8 @@ def _digraph(
         else:
             attrs = {"id": e.id}
             text = frame.edge_text.get(e.index, "")
-            if text:
-                attrs["label"] = text
+            if text:  # padded, so the labels of two neighbouring edges don't run together
+                attrs["label"] = f'<<TABLE BORDER="0" CELLPADDING="3"><TR><TD>{_esc(text)}</TD></TR></TABLE>>'
             if e.index in frame.hot:
                 attrs.update(color=pal.accent, fontcolor=pal.accent, penwidth="2.5", **{"class": "hot"})
             elif view == "backward" and frame.current is not None and not text:
