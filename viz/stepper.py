@@ -80,7 +80,8 @@ def _svg(graph: Graph, root: Value, view: str, theme: str, rankdir: str) -> str:
         grads = None
     svg = pipe(digraph_for(graph, view, frame, theme, rankdir, grads), "svg").decode("utf-8")
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and DOCTYPE
-    return re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)  # and dot's comments
+    svg = re.sub(r"<!--.*?-->\n?|<title>[^<]*</title>\n?", "", svg, flags=re.S)  # comments, id tooltips
+    return svg.replace(f' font-family="{theme_named(theme).font}"', "")  # set once, in the CSS
 
 
 def _asset(name: str) -> str:
