@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pathlib
 
-from microprop import Value
 from microprop.viz import save
+
+from microprop import Value
 
 DOCS = pathlib.Path(__file__).resolve().parent
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pathlib
 
 import pytest
+from test_viz import lecture_neuron
 
 from microprop.explain import backward_steps, fmt, forward_steps
-
-from test_viz import lecture_neuron
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -33,7 +32,9 @@ def page(chromium_program: str, dot_program: str, page_file: pathlib.Path):
         tab.errors = []
         tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
         tab.on("pageerror", lambda e: tab.errors.append(str(e)))
-        tab.on("request", lambda r: None if r.url.startswith("file:") else tab.errors.append(f"network: {r.url}"))
+        tab.on(
+            "request", lambda r: None if r.url.startswith("file:") else tab.errors.append(f"network: {r.url}")
+        )
         tab.goto(page_file.as_uri())
         yield tab
         browser.close()

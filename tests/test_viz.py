@@ -11,13 +11,13 @@ import struct
 import xml.etree.ElementTree as ET
 
 import pytest
-
-from microprop import Value
-from microprop.explain import backward_steps
 from microprop.viz import GraphTooLarge, GraphvizMissing, draw, save, save_stepper, to_dot
 from microprop.viz.stepper import frame_data
 from microprop.viz.theme import THEMES
 from microprop.viz.walk import walk
+
+from microprop import Value
+from microprop.explain import backward_steps
 
 SNAPSHOTS = pathlib.Path(__file__).parent / "snapshots"
 
@@ -69,7 +69,9 @@ def check_snapshot(name: str, text: str) -> None:
         SNAPSHOTS.mkdir(exist_ok=True)
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"no snapshot {path.name}: run with UPDATE_SNAPSHOTS=1 and review it"
-    assert text == path.read_text(encoding="utf-8"), f"DOT differs from {path.name} (UPDATE_SNAPSHOTS=1 to accept)"
+    assert text == path.read_text(encoding="utf-8"), (
+        f"DOT differs from {path.name} (UPDATE_SNAPSHOTS=1 to accept)"
+    )
 
 
 # --- snapshots --------------------------------------------------------------------------
@@ -123,7 +125,9 @@ def edge_labels(src: str) -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize(
-    "build, label", [(lambda a: a + a, "1.0 × 1.0 = 1.0"), (lambda a: a * a, "3.0 × 1.0 = 3.0")], ids=["a+a", "x*x"]
+    "build, label",
+    [(lambda a: a + a, "1.0 × 1.0 = 1.0"), (lambda a: a * a, "3.0 × 1.0 = 3.0")],
+    ids=["a+a", "x*x"],
 )
 def test_repeated_operand_draws_two_edges(build, label: str) -> None:
     """``a + a`` and ``x * x`` keep both edges into the op, each with its contribution."""
@@ -179,7 +183,9 @@ def test_step_frames_follow_the_explainer() -> None:
         for line in steps[k - 1].text().splitlines():
             assert line in src
         current = re.findall(r"(v\d+) \[.*class=current", src)
-        assert [c for c in current] and f"<B>{steps[k - 1].name}</B>" in src.split(f"\t{current[0]} [")[1].split("\n")[0]
+        assert [c for c in current] and f"<B>{steps[k - 1].name}</B>" in src.split(f"\t{current[0]} [")[
+            1
+        ].split("\n")[0]
         assert src.count("class=hot") == len(steps[k - 1].contributions)
     first = to_dot(nodes["o"], step=1)
     assert "grad ?" in first and "grad ?" not in to_dot(nodes["o"], step=len(steps))
@@ -233,7 +239,7 @@ def test_clusters_nest_by_scope() -> None:
     """Scoped nodes sit in nested clusters labelled by each part of the scope."""
     src = to_dot(tiny_mlp())
     assert src.count("subgraph cluster_") == 5  # 2 layers, 3 neurons
-    assert "label=\"layer 1\"" in src and "label=\"neuron 2\"" in src
+    assert 'label="layer 1"' in src and 'label="neuron 2"' in src
 
 
 def test_max_nodes_collapses_scoped_graph() -> None:

@@ -74,10 +74,11 @@ def _value_label(
             gfill = grad_color(theme, g, scale)
         flag = " ⚠" if is_flagged(g) and status == "" else ""
         cells.append(_cell(f"grad {gtext}{flag}", gfill, fg))
-    border = f'BORDER="2" COLOR="{theme.accent}"' if status == "current" else f'BORDER="0" COLOR="{theme.border}"'
+    border = (
+        f'BORDER="2" COLOR="{theme.accent}"' if status == "current" else f'BORDER="0" COLOR="{theme.border}"'
+    )
     return (
-        f'<<TABLE {border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
-        f'<TR>{"".join(cells)}</TR></TABLE>>'
+        f'<<TABLE {border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"><TR>{"".join(cells)}</TR></TABLE>>'
     )
 
 
@@ -133,7 +134,9 @@ def build(
             frame = frames[step]
     else:
         n = len(graph.nodes)
-        frame = Frame("", None, (), {i: num(v.data) for i, v in enumerate(graph.nodes)}, {i: "" for i in range(n)})
+        frame = Frame(
+            "", None, (), {i: num(v.data) for i, v in enumerate(graph.nodes)}, {i: "" for i in range(n)}
+        )
     return _digraph(graph, view, frame, pal, rankdir, grads)
 
 
@@ -143,7 +146,9 @@ def forward_and_backward_frames(graph: Graph, root: Value) -> tuple[list[Frame],
     return forward_frames(graph), backward_frames(graph, root, bp), bp.grads
 
 
-def digraph_for(graph: Graph, view: str, frame: Frame, theme: str, rankdir: str, grads: list[float] | None) -> graphviz.Digraph:
+def digraph_for(
+    graph: Graph, view: str, frame: Frame, theme: str, rankdir: str, grads: list[float] | None
+) -> graphviz.Digraph:
     """The Digraph of an already walked graph in a given frame (the stepper's base)."""
     return _digraph(graph, view, frame, theme_named(theme), rankdir, grads)
 

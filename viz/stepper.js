@@ -139,7 +139,9 @@
     if (keys[e.key]) { e.preventDefault(); keys[e.key](); }
   });
 
-  window.stepper = { go: go, setView: setView, setZoom: setZoom, state: () => ({ view: view, frame: pos[view] }) };
+  window.stepper = {
+    go: go, setView: setView, setZoom: setZoom, state: () => ({ view: view, frame: pos[view] }),
+  };
   setView(view);
   // a graph more than twice as wide as the window is unreadable when fitted
   const svg = $("svg-" + view).querySelector("svg");
