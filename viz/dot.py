@@ -18,12 +18,13 @@ import graphviz
 
 from microprop.engine import Value
 
-from .frames import Frame, backward_frames, backward_pass, final_frame, forward_frames, num
+from .frames import Frame, backward_frame, backward_pass, final_frame, num
 from .theme import Theme, grad_color, grad_scale, is_flagged, legend_label, theme_named
 from .walk import Graph, scope_prefixes, walk
 
 VIEWS = ("forward", "backward")
 RANKDIRS = ("LR", "TB", "RL", "BT")
+BOX_OUTPUTS = 4  # values listed in a collapsed box
 
 
 def op_label(node: Value) -> str:
@@ -82,19 +83,30 @@ def _value_label(
     )
 
 
-def _box_label(graph: Graph, key: str, members: list[int], view: str, grads: list[float] | None) -> str:
+def _box_outputs(graph: Graph) -> dict[str, list[int]]:
+    """For each collapsed box, the members it hands out (used outside it, or the root)."""
+    outputs: dict[str, dict[int, None]] = {key: {} for key in graph.boxes()}
+    root = len(graph.nodes) - 1
+    if root in graph.box_of:
+        outputs[graph.box_of[root]][root] = None
+    for e in graph.edges:
+        key = graph.box_of.get(e.parent)
+        if key is not None and graph.box_of.get(e.child) != key:
+            outputs[key][e.parent] = None
+    return {key: list(members) for key, members in outputs.items()}
+
+
+def _box_label(graph: Graph, key: str, outputs: list[int], view: str, grads: list[float] | None) -> str:
     """A collapsed scope: its name, size and the values it hands out."""
-    inside = set(members)
-    outputs = [i for i in members if i == len(graph.nodes) - 1] + [
-        e.parent for e in graph.edges if e.parent in inside and e.child not in inside
-    ]
-    lines = [f"<B>{_esc(key)}</B>", f"{len(members)} nodes"]
-    for i in dict.fromkeys(outputs):
+    lines = [f"<B>{_esc(key)}</B>", f"{len(graph.boxes()[key])} nodes"]
+    for i in outputs[:BOX_OUTPUTS]:
         v = graph.nodes[i]
         text = f"{graph.names[v]} = {num(v.data)}"
         if view == "backward" and grads is not None:
             text += f"  grad {num(grads[i])}"
         lines.append(_esc(text))
+    if len(outputs) > BOX_OUTPUTS:
+        lines.append(f"… and {len(outputs) - BOX_OUTPUTS} more outputs")
     return "<" + "<BR/>".join(lines) + ">"
 
 
@@ -125,25 +137,19 @@ def build(
         if step is None:
             frame = final_frame(graph, bp)
         else:
-            frames = backward_frames(graph, root, bp)
-            if not isinstance(step, int) or not 0 <= step < len(frames):
+            last = len(bp.steps)
+            if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= last:
                 raise ValueError(
-                    f"step must be a whole number from 0 to {len(frames) - 1} "
-                    f"(this graph has {len(frames) - 1} backward steps), not {step!r}"
+                    f"step must be a whole number from 0 to {last} "
+                    f"(this graph has {last} backward steps), not {step!r}"
                 )
-            frame = frames[step]
+            frame = backward_frame(graph, root, bp, step)
     else:
         n = len(graph.nodes)
         frame = Frame(
             "", None, (), {i: num(v.data) for i, v in enumerate(graph.nodes)}, {i: "" for i in range(n)}
         )
     return _digraph(graph, view, frame, pal, rankdir, grads)
-
-
-def forward_and_backward_frames(graph: Graph, root: Value) -> tuple[list[Frame], list[Frame], list[float]]:
-    """The stepper's frames for both views, and the grads of one fresh pass."""
-    bp = backward_pass(graph, root)
-    return forward_frames(graph), backward_frames(graph, root, bp), bp.grads
 
 
 def digraph_for(
@@ -206,11 +212,12 @@ def _digraph(
             elif cls == "pending" and view == "forward":
                 op_attrs.update(fontcolor=pal.pending_fg, color=pal.pending_fg)
             place(scope, f"o{i}", op_attrs)
+    outputs = _box_outputs(graph)
     for key, members in boxes.items():
         current = frame.current in members
         attrs = {
             "shape": "box", "style": "rounded,filled", "id": graph.box_id(key),
-            "fillcolor": pal.cluster_fill, "label": _box_label(graph, key, members, view, grads),
+            "fillcolor": pal.cluster_fill, "label": _box_label(graph, key, outputs[key], view, grads),
             "color": pal.accent if current else pal.cluster_border, "penwidth": "2.5" if current else "1",
         }  # fmt: skip
         place(scope_prefixes(key)[:-1], graph.box_id(key), attrs)

@@ -116,45 +116,46 @@ def final_frame(graph: Graph, bp: BackwardPass) -> Frame:
     )
 
 
-def backward_frames(graph: Graph, root: Value, bp: BackwardPass | None = None) -> list[Frame]:
-    """Frame 0 (only the root's grad, 1, is known), then one frame per backward step:
-    the step's node current, the edges it sends grads along hot, later grads ``?``."""
-    bp = bp or backward_pass(graph, root)
+def backward_frame(graph: Graph, root: Value, bp: BackwardPass, k: int) -> Frame:
+    """Frame ``k`` of the backward pass: 0 before the first step (only the root's grad,
+    1, is known), else step ``k``'s node current, the edges it sends grads along hot,
+    grads not reached yet ``?``. Linear in the graph's size."""
     n = len(graph.nodes)
-    consumers = [0] * n
+    consumers, received, sums = [0] * n, [0] * n, [0.0] * n
     for e in graph.edges:
         consumers[e.parent] += 1
-    received = [0] * n
-    sums = [0.0] * n
+    for e, s in bp.edge_step.items():  # in step order, so sums add up as the engine's did
+        if s <= k:
+            p = graph.edges[e].parent
+            received[p] += 1
+            sums[p] += bp.edge_values[e][2]
     root_i = graph.index[root]
-    start = grad_derivation(bp.steps, root, graph.names[root])[0]
-    frames: list[Frame] = []
-    for k in range(len(bp.steps) + 1):
-        current = None
-        hot: tuple[int, ...] = ()
-        caption = start
-        if k:
-            step = bp.steps[k - 1]
-            current = graph.index[step.node]
-            hot = tuple(e for e, s in bp.edge_step.items() if s == k)
-            for e in hot:
-                p = graph.edges[e].parent
-                received[p] += 1
-                sums[p] += bp.edge_values[e][2]
-            caption = step.text()
-        text, status = {}, {}
-        for i in range(n):
-            if i == root_i or (consumers[i] and received[i] == consumers[i]):
-                text[i], status[i] = num(bp.grads[i] if i == root_i else sums[i]), ""
-            elif received[i]:
-                text[i], status[i] = f"{num(sums[i])} + ?", "partial"
-            else:
-                text[i], status[i] = "?", "pending"
-        if current is not None:
-            status[current] = "current"
-        edge_text = {e: edge_label(v) for e, v in bp.edge_values.items() if bp.edge_step[e] <= k}
-        frames.append(Frame(caption, current, hot, text, status, edge_text))
-    return frames
+    if k:
+        step = bp.steps[k - 1]
+        current: int | None = graph.index[step.node]
+        hot = tuple(e for e, s in bp.edge_step.items() if s == k)
+        caption = step.text()
+    else:
+        current, hot = None, ()
+        caption = grad_derivation(bp.steps, root, graph.names[root])[0]
+    text, status = {}, {}
+    for i in range(n):
+        if i == root_i or (consumers[i] and received[i] == consumers[i]):
+            text[i], status[i] = num(bp.grads[i] if i == root_i else sums[i]), ""
+        elif received[i]:
+            text[i], status[i] = f"{num(sums[i])} + ?", "partial"
+        else:
+            text[i], status[i] = "?", "pending"
+    if current is not None:
+        status[current] = "current"
+    edge_text = {e: edge_label(v) for e, v in bp.edge_values.items() if bp.edge_step[e] <= k}
+    return Frame(caption, current, hot, text, status, edge_text)
+
+
+def backward_frames(graph: Graph, root: Value, bp: BackwardPass | None = None) -> list[Frame]:
+    """Every backward frame: 0 (before the first step), then one per step."""
+    bp = bp or backward_pass(graph, root)
+    return [backward_frame(graph, root, bp, k) for k in range(len(bp.steps) + 1)]
 
 
 def forward_frames(graph: Graph) -> list[Frame]:
@@ -176,6 +177,7 @@ __all__ = [
     "Frame",
     "BackwardPass",
     "backward_pass",
+    "backward_frame",
     "backward_frames",
     "forward_frames",
     "final_frame",

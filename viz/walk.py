@@ -63,16 +63,19 @@ class Graph:
         """Indices of the nodes drawn on their own (not inside a collapsed box)."""
         return [i for i in range(len(self.nodes)) if i not in self.box_of]
 
+    def __post_init__(self) -> None:
+        self._boxes: dict[str, list[int]] = {}
+        for i, key in sorted(self.box_of.items()):
+            self._boxes.setdefault(key, []).append(i)
+        self._box_ids = {key: f"box{k}" for k, key in enumerate(self._boxes)}
+
     def boxes(self) -> dict[str, list[int]]:
         """Each collapsed box and its member nodes, in order of first appearance."""
-        out: dict[str, list[int]] = {}
-        for i, key in sorted(self.box_of.items()):
-            out.setdefault(key, []).append(i)
-        return out
+        return self._boxes
 
     def box_id(self, key: str) -> str:
         """A box's id, numbered by first appearance: ``box0``, ``box1``, ..."""
-        return f"box{list(self.boxes()).index(key)}"
+        return self._box_ids[key]
 
 
 def scope_prefixes(scope: str) -> list[str]:
