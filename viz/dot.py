@@ -121,7 +121,12 @@ def build(
     max_nodes: int = 400,
     names: Mapping[Value, str] | None = None,
 ) -> graphviz.Digraph:
-    """The Digraph of ``root`` (see ``microprop.viz.draw`` for the options)."""
+    """The Digraph of ``root`` (see ``microprop.viz.draw`` for the options).
+
+    >>> x = Value(2.0, label="x")
+    >>> build(x.exp(), view="backward", theme="dark").name
+    'microprop'
+    """
     if view not in VIEWS:
         raise ValueError(f"view must be 'forward' or 'backward', not {view!r}")
     if rankdir not in RANKDIRS:
@@ -155,7 +160,13 @@ def build(
 def digraph_for(
     graph: Graph, view: str, frame: Frame, theme: str, rankdir: str, grads: list[float] | None
 ) -> graphviz.Digraph:
-    """The Digraph of an already walked graph in a given frame (the stepper's base)."""
+    """The Digraph of an already walked graph in a given frame (the stepper's base).
+
+    >>> from .frames import final_frame
+    >>> x = Value(2.0, label="x"); y = x * x; g = walk(y); bp = backward_pass(g, y)
+    >>> "grad 4.0" in digraph_for(g, "backward", final_frame(g, bp), "light", "LR", bp.grads).source
+    True
+    """
     return _digraph(graph, view, frame, theme_named(theme), rankdir, grads)
 
 

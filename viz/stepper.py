@@ -110,6 +110,12 @@ def save_stepper(
     ``GraphTooLarge`` (draw it with ``collapse=True`` instead). Rendering needs
     Graphviz's ``dot`` (``GraphvizMissing`` otherwise); the graph's grads are left as
     they were.
+
+    >>> import shutil, tempfile
+    >>> x = Value(2.0, label="x"); y = x * x
+    >>> if shutil.which("dot"):
+    ...     page = save_stepper(y, pathlib.Path(tempfile.mkdtemp()) / "y.html").read_text()
+    ...     assert page.startswith("<!DOCTYPE html>") and "<svg" in page
     """
     pal = theme_named(theme)
     size = len(root.topo_order())

@@ -19,7 +19,11 @@ from typing import Callable
 
 @dataclass(frozen=True)
 class Theme:
-    """One palette (hex colours) and the font every label uses."""
+    """One palette (hex colours) and the font every label uses.
+
+    >>> THEMES["light"].bg, THEMES["dark"].font
+    ('#ffffff', 'DejaVu Sans')
+    """
 
     name: str
     bg: str

@@ -21,12 +21,20 @@ SEP = " / "  # "layer 1 / neuron 3": a scope path
 
 
 class GraphTooLarge(ValueError):
-    """The graph has more nodes than ``max_nodes`` even with its clusters collapsed."""
+    """The graph has more nodes than ``max_nodes`` even with its clusters collapsed.
+
+    >>> issubclass(GraphTooLarge, ValueError)
+    True
+    """
 
 
 @dataclass(frozen=True)
 class Edge:
-    """Operand ``slot`` of node ``child`` is node ``parent`` (indices into ``Graph.nodes``)."""
+    """Operand ``slot`` of node ``child`` is node ``parent`` (indices into ``Graph.nodes``).
+
+    >>> Edge(index=3, parent=0, child=2, slot=1).id
+    'e3'
+    """
 
     index: int
     parent: int
@@ -45,6 +53,11 @@ class Graph:
 
     ``box_of`` maps a node index to the scope box that hides it (only when collapsed);
     ``note`` says why the graph was collapsed, if the guard did it.
+
+    >>> x = Value(1.0, label="x"); y = x * 2; y.scope = "layer 1"
+    >>> g = walk(y, collapse=True)
+    >>> g.node_id(0), g.visible(), g.boxes(), g.box_id("layer 1")
+    ('v0', [0, 1], {'layer 1': [2]}, 'box0')
     """
 
     nodes: list[Value]
