@@ -131,3 +131,36 @@ def test_forward_toggle(page, artifacts_dir: str) -> None:
     page.click("#view-backward")
     assert page.locator("#counter").text_content() == "backward step 1 of 5"
     assert page.errors == []
+
+
+OVERFLOWS = """() => [...document.querySelectorAll('#svg-backward g.node[id^="v"] text')]
+    .filter(t => t.textContent.startsWith('grad '))
+    .filter(t => {
+        let p = t.previousElementSibling;
+        while (p && p.tagName !== 'polygon') p = p.previousElementSibling;
+        return t.getBBox().x + t.getBBox().width > p.getBBox().x + p.getBBox().width + 0.5;
+    })
+    .map(t => t.textContent)"""
+
+
+def test_numbers_fit_their_cells_in_every_frame(chromium_program: str, dot_program: str, tmp_path) -> None:
+    """A partial grad ("1.649 + ?") never spills out of its cell: the layout leaves room
+    for the widest text each cell gets in any frame."""
+    from microprop import Value
+    from microprop.viz import save_stepper
+
+    x = Value(0.5, label="x")
+    path = save_stepper(x * x + x.exp(), tmp_path / "x.html")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_program, args=ARGS)
+        tab = browser.new_page()
+        tab.goto(path.as_uri())
+        seen = []
+        for _ in range(4):
+            seen += tab.evaluate(
+                "() => [...document.querySelectorAll('#svg-backward text')].map(t => t.textContent)"
+            )
+            assert tab.evaluate(OVERFLOWS) == []
+            tab.keyboard.press("ArrowRight")
+        browser.close()
+    assert "grad 1.649 + ?" in seen

@@ -60,31 +60,39 @@ def _frame_json(graph: Graph, frames: list[Frame], edges: bool) -> list[dict[str
 def frame_data(graph: Graph, root: Value) -> dict[str, Any]:
     """The page's data: both views' frames, and which number each view changes."""
     bp = backward_pass(graph, root)
-    forward = _frame_json(graph, forward_frames(graph), edges=False)
-    backward = _frame_json(graph, backward_frames(graph, root, bp), edges=True)
+    return _data(graph, forward_frames(graph), backward_frames(graph, root, bp))
+
+
+def _data(graph: Graph, forward: list[Frame], backward: list[Frame]) -> dict[str, Any]:
     return {
-        "start": "backward" if bp.steps else "forward",
+        "start": "backward" if len(backward) > 1 else "forward",
         "views": {
-            "forward": {"prefix": "data ", "label": "forward step", "frames": forward},
-            "backward": {"prefix": "grad ", "label": "backward step", "frames": backward},
+            "forward": {
+                "prefix": "data ",
+                "label": "forward step",
+                "frames": _frame_json(graph, forward, False),
+            },
+            "backward": {
+                "prefix": "grad ",
+                "label": "backward step",
+                "frames": _frame_json(graph, backward, True),
+            },
         },
     }
 
 
-def _svg(graph: Graph, root: Value, view: str, theme: str, rankdir: str) -> str:
-    """One view fully drawn (every number known, every edge labelled) as inline SVG."""
-    if view == "backward":
-        bp = backward_pass(graph, root)
-        frame, grads = final_frame(graph, bp), bp.grads
-    else:
-        n = len(graph.nodes)
-        frame = Frame(
-            "", None, (), {i: num(v.data) for i, v in enumerate(graph.nodes)}, {i: "" for i in range(n)}
-        )
-        grads = None
+def _widest(frames: list[Frame], base: Frame) -> Frame:
+    """``base`` with each node's text the longest it gets in any frame, so the layout
+    leaves room for every number the page will write into it ("1.649 + ?")."""
+    text = {i: max((f.text[i] for f in frames), key=len, default=t) for i, t in base.text.items()}
+    return Frame(base.caption, base.current, base.hot, text, base.status, base.edge_text)
+
+
+def _svg(graph: Graph, view: str, frame: Frame, theme: str, rankdir: str, grads: list[float] | None) -> str:
+    """One view drawn in ``frame`` (every edge labelled) as inline SVG."""
     svg = pipe(digraph_for(graph, view, frame, theme, rankdir, grads), "svg").decode("utf-8")
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and DOCTYPE
-    svg = re.sub(r"<!--.*?-->\n?|<title>[^<]*</title>\n?", "", svg, flags=re.S)  # comments, id tooltips
+    svg = re.sub(r"<!--.*?-->\n?|<title>[^<]*</title>\n?", "", svg, flags=re.DOTALL)  # comments, tooltips
     return svg.replace(f' font-family="{theme_named(theme).font}"', "")  # set once, in the CSS
 
 
@@ -126,7 +134,13 @@ def save_stepper(
             "or raise max_nodes"
         )
     graph = walk(root, max_nodes=size, names=names)
-    data = json.dumps(frame_data(graph, root), ensure_ascii=False, separators=(",", ":"))
+    bp = backward_pass(graph, root)
+    forward, backward = forward_frames(graph), backward_frames(graph, root, bp)
+    n = len(graph.nodes)
+    data_frame = Frame(
+        "", None, (), {i: num(v.data) for i, v in enumerate(graph.nodes)}, dict.fromkeys(range(n), "")
+    )
+    data = json.dumps(_data(graph, forward, backward), ensure_ascii=False, separators=(",", ":"))
     theme_vars = ":root { " + " ".join(
         f"--{k}: {v};"
         for k, v in {
@@ -140,8 +154,10 @@ def save_stepper(
         "theme_vars": theme_vars,
         "css": _asset("stepper.css"),
         "js": _asset("stepper.js"),
-        "svg_forward": _svg(graph, root, "forward", theme, rankdir),
-        "svg_backward": _svg(graph, root, "backward", theme, rankdir),
+        "svg_forward": _svg(graph, "forward", _widest(forward, data_frame), theme, rankdir, None),
+        "svg_backward": _svg(
+            graph, "backward", _widest(backward, final_frame(graph, bp)), theme, rankdir, bp.grads
+        ),
         "data": data.replace("</", "<\\/"),  # never closes the <script> early
     }
     page = MARKER.sub(lambda m: parts[m.group(1)], _asset("stepper.html"))
