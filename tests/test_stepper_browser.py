@@ -5,8 +5,10 @@ from __future__ import annotations
 import pathlib
 
 import pytest
+from microprop.viz import save_stepper
 from test_viz import lecture_neuron
 
+from microprop import Value
 from microprop.explain import backward_steps, fmt, forward_steps
 
 pytestmark = pytest.mark.browser
@@ -18,8 +20,6 @@ ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-net
 @pytest.fixture(scope="module")
 def page_file(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     """The lecture neuron's stepper page (needs dot)."""
-    from microprop.viz import save_stepper
-
     return save_stepper(lecture_neuron()["o"], tmp_path_factory.mktemp("stepper") / "neuron.html")
 
 
@@ -146,9 +146,6 @@ OVERFLOWS = """() => [...document.querySelectorAll('#svg-backward g.node[id^="v"
 def test_numbers_fit_their_cells_in_every_frame(chromium_program: str, dot_program: str, tmp_path) -> None:
     """A partial grad ("1.649 + ?") never spills out of its cell: the layout leaves room
     for the widest text each cell gets in any frame."""
-    from microprop import Value
-    from microprop.viz import save_stepper
-
     x = Value(0.5, label="x")
     path = save_stepper(x * x + x.exp(), tmp_path / "x.html")
     with sync_api.sync_playwright() as p:
