@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pathlib
 
-from microprop.viz import save
-
 from microprop import Value
+from microprop.viz import save
 
 DOCS = pathlib.Path(__file__).resolve().parent
 

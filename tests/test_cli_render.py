@@ -16,7 +16,7 @@ def render(*args: str, cwd: pathlib.Path, env: dict[str, str] | None = None) -> 
     """Run ``microprop render``; a hang is a failure (timeout)."""
     return subprocess.run(
         [sys.executable, "-m", "microprop", "render", *args],
-        capture_output=True, text=True, timeout=120, cwd=cwd, env=env,
+        check=False, capture_output=True, text=True, timeout=120, cwd=cwd, env=env,
     )  # fmt: skip
 
 

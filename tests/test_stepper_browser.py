@@ -5,11 +5,11 @@ from __future__ import annotations
 import pathlib
 
 import pytest
-from microprop.viz import save_stepper
 from test_viz import lecture_neuron
 
 from microprop import Value
 from microprop.explain import backward_steps, fmt, forward_steps
+from microprop.viz import save_stepper
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")

@@ -15,7 +15,8 @@ digraph microprop {
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import graphviz
 

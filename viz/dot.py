@@ -12,7 +12,7 @@ highlights and caption.
 from __future__ import annotations
 
 import html
-from typing import Mapping
+from collections.abc import Mapping
 
 import graphviz
 

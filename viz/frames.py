@@ -201,12 +201,12 @@ def forward_frames(graph: Graph) -> list[Frame]:
 
 
 __all__ = [
-    "Frame",
     "BackwardPass",
-    "backward_pass",
+    "Frame",
     "backward_frame",
     "backward_frames",
-    "forward_frames",
+    "backward_pass",
     "final_frame",
+    "forward_frames",
     "walk",
 ]

@@ -19,8 +19,9 @@ import json
 import os
 import pathlib
 import re
+from collections.abc import Mapping
 from importlib import resources
-from typing import Any, Mapping
+from typing import Any
 
 from microprop.engine import Value
 

@@ -11,8 +11,8 @@ operand slot (``a + a`` gives two), clusters from ``Value.scope``, and the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from microprop.engine import Value
 from microprop.explain import node_names
