@@ -121,7 +121,7 @@ def test_dot_is_byte_identical_for_equal_graphs() -> None:
 
 def edge_labels(src: str) -> list[tuple[str, str, str]]:
     """(tail, head, label text) of every labelled edge in DOT source."""
-    return re.findall(r"(\w+) -> (\w+) \[label=<<TABLE[^>]*><TR><TD>(.*?)</TD>", src)
+    return re.findall(r"(\w+) -> (\w+) \[label=<<TABLE[^>]*><TR><TD[^>]*>(.*?)</TD>", src)
 
 
 @pytest.mark.parametrize(
@@ -211,7 +211,8 @@ def test_nan_and_inf_are_flagged() -> None:
     y = x.log() * 0.0  # log(0) = -inf; d/dx = 0 × (1/0) = nan
     src = to_dot(y, view="backward")
     assert "data -inf ⚠" in src and "grad nan ⚠" in src
-    assert src.count(THEMES["light"].flag) >= 3  # two cells and the legend
+    assert ("v0", "o1", "inf × 0.0 = nan ⚠") in edge_labels(src)
+    assert src.count(THEMES["light"].flag) >= 5  # two cells, the edge and its label, the legend
 
 
 def test_bad_options_raise_value_error() -> None:

@@ -18,7 +18,7 @@ import graphviz
 
 from microprop.engine import Value
 
-from .frames import Frame, backward_frame, backward_pass, final_frame, num
+from .frames import Frame, backward_frame, backward_pass, data_frame, final_frame, num, shown
 from .theme import Theme, grad_color, grad_scale, is_flagged, legend_label, theme_named
 from .walk import Graph, scope_prefixes, walk
 
@@ -61,10 +61,9 @@ def _value_label(
     if status == "pending" or (status == "partial" and view == "forward"):
         fill, fg = theme.pending_fill, theme.pending_fg
     cells = [_cell(graph.names[node], fill, fg, bold=True)]
-    data_text = frame.text[i] if view == "forward" else num(node.data)
+    data_text = frame.text[i] if view == "forward" else shown(node.data)  # flagged: "-inf ⚠"
     data_fill = theme.flag if is_flagged(node.data) and data_text != "?" else fill
-    flag = " ⚠" if data_fill == theme.flag else ""
-    cells.append(_cell(f"data {data_text}{flag}", data_fill, fg))
+    cells.append(_cell(f"data {data_text}", data_fill, fg))
     if view == "backward":
         assert grads is not None
         g = grads[i]
@@ -73,8 +72,7 @@ def _value_label(
             gfill = theme.pending_fill
         else:
             gfill = grad_color(theme, g, scale)
-        flag = " ⚠" if is_flagged(g) and status == "" else ""
-        cells.append(_cell(f"grad {gtext}{flag}", gfill, fg))
+        cells.append(_cell(f"grad {gtext}", gfill, fg))
     border = (
         f'BORDER="2" COLOR="{theme.accent}"' if status == "current" else f'BORDER="0" COLOR="{theme.border}"'
     )
@@ -150,10 +148,7 @@ def build(
                 )
             frame = backward_frame(graph, root, bp, step)
     else:
-        n = len(graph.nodes)
-        frame = Frame(
-            "", None, (), {i: num(v.data) for i, v in enumerate(graph.nodes)}, {i: "" for i in range(n)}
-        )
+        frame = data_frame(graph)
     return _digraph(graph, view, frame, pal, rankdir, grads)
 
 
@@ -266,8 +261,14 @@ def _digraph(
         else:
             attrs = {"id": e.id}
             text = frame.edge_text.get(e.index, "")
+            flagged = any(w in ("nan", "inf", "-inf") for w in text.split())
             if text:  # padded, so the labels of two neighbouring edges don't run together
-                attrs["label"] = f'<<TABLE BORDER="0" CELLPADDING="3"><TR><TD>{_esc(text)}</TD></TR></TABLE>>'
+                cell = (
+                    f'<TD BGCOLOR="{pal.flag}">{_esc(text)} ⚠</TD>' if flagged else f"<TD>{_esc(text)}</TD>"
+                )
+                attrs["label"] = f'<<TABLE BORDER="0" CELLPADDING="3"><TR>{cell}</TR></TABLE>>'
+            if flagged:
+                attrs.update(color=pal.flag, penwidth="2")
             if e.index in frame.hot:
                 attrs.update(color=pal.accent, fontcolor=pal.accent, penwidth="2.5", **{"class": "hot"})
             elif view == "backward" and frame.current is not None and not text:

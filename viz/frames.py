@@ -15,6 +15,7 @@ pass, listened to through its hook), so captions and numbers have one source wit
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from microprop.engine import Value
@@ -32,6 +33,15 @@ def num(x: float) -> str:
     ('6.881', '-1.5', 'nan')
     """
     return fmt(x, DIGITS)
+
+
+def shown(x: float) -> str:
+    """A number as drawn in a node, nan and inf flagged with ⚠.
+
+    >>> shown(0.5), shown(float("-inf"))
+    ('0.5', '-inf ⚠')
+    """
+    return num(x) if math.isfinite(x) else f"{num(x)} ⚠"
 
 
 @dataclass
@@ -127,7 +137,7 @@ def final_frame(graph: Graph, bp: BackwardPass) -> Frame:
         caption="",
         current=None,
         hot=(),
-        text={i: num(bp.grads[i]) for i in range(n)},
+        text={i: shown(bp.grads[i]) for i in range(n)},
         status={i: "" for i in range(n)},
         edge_text={e: edge_label(v) for e, v in bp.edge_values.items()},
     )
@@ -158,9 +168,9 @@ def backward_frame(graph: Graph, root: Value, bp: BackwardPass, k: int) -> Frame
     text, status = {}, {}
     for i in range(n):
         if i == root_i or (consumers[i] and received[i] == consumers[i]):
-            text[i], status[i] = num(bp.grads[i] if i == root_i else sums[i]), ""
+            text[i], status[i] = shown(bp.grads[i] if i == root_i else sums[i]), ""
         elif received[i]:
-            text[i], status[i] = f"{num(sums[i])} + ?", "partial"
+            text[i], status[i] = f"{shown(sums[i])} + ?", "partial"
         else:
             text[i], status[i] = "?", "pending"
     if current is not None:
@@ -180,6 +190,18 @@ def backward_frames(graph: Graph, root: Value, bp: BackwardPass | None = None) -
     return [backward_frame(graph, root, bp, k) for k in range(len(bp.steps) + 1)]
 
 
+def data_frame(graph: Graph) -> Frame:
+    """The forward view with every value computed.
+
+    >>> x = Value(2.0, label="x"); data_frame(walk(x * 0.5)).text
+    {0: '2.0', 1: '0.5', 2: '1.0'}
+    """
+    n = len(graph.nodes)
+    return Frame(
+        "", None, (), {i: shown(v.data) for i, v in enumerate(graph.nodes)}, dict.fromkeys(range(n), "")
+    )
+
+
 def forward_frames(graph: Graph) -> list[Frame]:
     """One frame per node in topological order: the node computed, its input edges
     hot, nodes not yet computed ``?``; captions are ``explain``'s forward lines.
@@ -193,7 +215,7 @@ def forward_frames(graph: Graph) -> list[Frame]:
     frames = []
     for k, step in enumerate(steps):
         hot = tuple(e.index for e in graph.edges if e.child == k)
-        text = {i: num(graph.nodes[i].data) if i <= k else "?" for i in range(n)}
+        text = {i: shown(graph.nodes[i].data) if i <= k else "?" for i in range(n)}
         status = {i: "" if i < k else "pending" for i in range(n)}
         status[k] = "current"
         frames.append(Frame(step.text(), k, hot, text, status))
@@ -206,6 +228,7 @@ __all__ = [
     "backward_frame",
     "backward_frames",
     "backward_pass",
+    "data_frame",
     "final_frame",
     "forward_frames",
     "walk",

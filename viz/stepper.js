@@ -29,7 +29,13 @@
       nodes[g.id] = entry;
     });
     const edges = {};
-    root.querySelectorAll("g.edge").forEach((g) => { edges[g.id] = g; });
+    root.querySelectorAll("g.edge").forEach((g) => {
+      edges[g.id] = g;
+      g.querySelectorAll("text").forEach((t) => { // a flagged label's background cell
+        const p = t.previousElementSibling;
+        if (p && p.tagName.toLowerCase() === "polygon") p.classList.add("label-bg");
+      });
+    });
     return { root: root, prefix: prefix, nodes: nodes, edges: edges };
   }
   const dom = { forward: indexView("forward"), backward: indexView("backward") };

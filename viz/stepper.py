@@ -26,7 +26,7 @@ from typing import Any
 from microprop.engine import Value
 
 from .dot import digraph_for
-from .frames import Frame, backward_frames, backward_pass, final_frame, forward_frames, num
+from .frames import Frame, backward_frames, backward_pass, data_frame, final_frame, forward_frames
 from .render import pipe
 from .theme import theme_named
 from .walk import Graph, GraphTooLarge, walk
@@ -137,10 +137,6 @@ def save_stepper(
     graph = walk(root, max_nodes=size, names=names)
     bp = backward_pass(graph, root)
     forward, backward = forward_frames(graph), backward_frames(graph, root, bp)
-    n = len(graph.nodes)
-    data_frame = Frame(
-        "", None, (), {i: num(v.data) for i, v in enumerate(graph.nodes)}, dict.fromkeys(range(n), "")
-    )
     data = json.dumps(_data(graph, forward, backward), ensure_ascii=False, separators=(",", ":"))
     theme_vars = ":root { " + " ".join(
         f"--{k}: {v};"
@@ -155,7 +151,7 @@ def save_stepper(
         "theme_vars": theme_vars,
         "css": _asset("stepper.css"),
         "js": _asset("stepper.js"),
-        "svg_forward": _svg(graph, "forward", _widest(forward, data_frame), theme, rankdir, None),
+        "svg_forward": _svg(graph, "forward", _widest(forward, data_frame(graph)), theme, rankdir, None),
         "svg_backward": _svg(
             graph, "backward", _widest(backward, final_frame(graph, bp)), theme, rankdir, bp.grads
         ),
