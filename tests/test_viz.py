@@ -323,6 +323,17 @@ def test_stepper_page_is_small_and_self_contained(dot_program: str, tmp_path: pa
     assert "url(" not in page and "@import" not in page
 
 
+def test_stepper_page_grows_gently(dot_program: str, tmp_path: pathlib.Path) -> None:
+    """81 backward steps on 122 nodes stay far under 2 MB (one layout, frames as diffs:
+    an earlier design with one SVG per frame wrote 23 MB for 81 frames)."""
+    y = Value(0.5, label="x")
+    for i in range(81):
+        y = y * 1.01 if i % 2 else y.tanh()
+    page = save_stepper(y, tmp_path / "chain.html")
+    assert page.read_text(encoding="utf-8").count('"caption":') == 82 + 122  # backward + forward frames
+    assert page.stat().st_size < 1_000_000
+
+
 def test_stepper_refuses_large_graph(tmp_path: pathlib.Path) -> None:
     """The stepper shows every node, so it refuses a graph above max_nodes."""
     y = Value(1.0, label="x")
