@@ -236,6 +236,17 @@ def test_options_reach_the_dot() -> None:
     assert "rankdir=TB" in src and THEMES["dark"].bg in src and "<B>input</B>" in src
 
 
+def test_awkward_names_render(dot_program: str, tmp_path: pathlib.Path) -> None:
+    """Names and scopes with quotes, backslashes, <, > and & reach dot intact (no broken DOT)."""
+    x = Value(1.0, label='<x> & "q"')
+    y = (x * 2.0).tanh()
+    y.label = "y\\N"
+    y.scope = "<layer> / a\\l"
+    root = ET.parse(save(y, tmp_path / "y.svg", step=1)).getroot()
+    texts = {t.text.replace("\u200b", "") for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    assert {'<x> & "q"', "y\\N", "<layer>", "a\\l"} <= texts
+
+
 def test_clusters_nest_by_scope() -> None:
     """Scoped nodes sit in nested clusters labelled by each part of the scope."""
     src = to_dot(tiny_mlp())

@@ -43,7 +43,9 @@ def op_label(node: Value) -> str:
 
 
 def _esc(text: str) -> str:
-    return html.escape(text, quote=True)
+    """Text for an HTML-like label: markup escaped, and a zero-width space after each
+    backslash (dot reads ``\\N`` as the node's id even in HTML labels)."""
+    return html.escape(text, quote=True).replace("\\", "\\\u200b")
 
 
 def _cell(text: str, fill: str, fg: str, bold: bool = False) -> str:
@@ -178,7 +180,7 @@ def _digraph(
         nodesep="0.25" if rankdir in ("LR", "RL") else "0.5", ranksep="0.35",
     )  # fmt: skip
     if caption:
-        dg.attr("graph", label=caption + "\\l", labelloc="t", labeljust="l")
+        dg.attr("graph", label=graphviz.nohtml(caption + "\\l"), labelloc="t", labeljust="l")
     dg.attr("node", fontname=font, fontsize="11", fontcolor=pal.fg, color=pal.border)
     dg.attr("edge", fontname=font, fontsize="10", fontcolor=pal.muted, color=pal.edge, arrowsize="0.7")
     scale = grad_scale(grads) if grads is not None else 1.0
@@ -210,7 +212,7 @@ def _digraph(
         if node.op is not None:
             op_attrs = {
                 "shape": "ellipse", "style": "filled", "fillcolor": pal.op_fill, "id": f"o{i}",
-                "label": op_label(node), "margin": "0.04,0.02", "height": "0.3",
+                "label": graphviz.nohtml(op_label(node)), "margin": "0.04,0.02", "height": "0.3",
             }  # fmt: skip
             if cls == "current":
                 op_attrs.update(color=pal.accent, penwidth="2.5", fontcolor=pal.accent)
@@ -237,7 +239,7 @@ def _digraph(
         for child in children[prefix]:
             sub = graphviz.Digraph(name=f"cluster_{numbers[child]}")
             sub.attr(
-                label=_esc_caption(child.split("/")[-1].strip()), style="rounded,filled",
+                label=graphviz.nohtml(_esc_caption(child.split("/")[-1].strip())), style="rounded,filled",
                 fillcolor=pal.cluster_fill, color=pal.cluster_border, fontcolor=pal.muted, fontsize="10",
             )  # fmt: skip
             emit(child, sub)
