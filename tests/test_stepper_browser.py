@@ -114,6 +114,21 @@ def test_keys_and_slider(page) -> None:
     assert current_name(page) == backward_steps(lecture_neuron()["o"])[3].name
 
 
+def test_play_pause_and_zoom(page) -> None:
+    """Play advances frames by itself and the button then offers Pause/Play; z toggles
+    full size and back."""
+    page.click("#play")
+    assert page.locator("#play").text_content() == "❚❚ Pause"
+    page.wait_for_function("document.body.dataset.frame === '2'", timeout=10_000)
+    page.click("#play")
+    assert page.locator("#play").text_content() == "▶ Play"
+    page.keyboard.press("z")
+    assert page.locator("main.full").count() == 1 and page.locator("#zoom").text_content() == "Fit"
+    page.keyboard.press("z")
+    assert page.locator("main.full").count() == 0
+    assert page.errors == []
+
+
 def test_forward_toggle(page, artifacts_dir: str) -> None:
     """The Forward button shows the forward view, stepping through explain's forward
     lines with uncomputed values shown as ?; Backward comes back where it was."""

@@ -318,6 +318,8 @@ def test_missing_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) ->
     y = lecture_neuron()["o"]
     assert to_dot(y).startswith("digraph")
     assert save(y, tmp_path / "y.dot").read_text(encoding="utf-8") == to_dot(y)
+    captions = [f["caption"] for f in frame_data(walk(y), y)["views"]["backward"]["frames"]]
+    assert captions[5].startswith("step 5  x1w1 = x1 × w1")  # the stepper's text needs no dot
     for name in ("y.png", "y.svg"):
         with pytest.raises(GraphvizMissing, match=r"Graphviz's 'dot'.*apt-get install graphviz"):
             save(y, tmp_path / name)
