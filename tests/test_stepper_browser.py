@@ -5,6 +5,7 @@ from __future__ import annotations
 import pathlib
 
 import pytest
+from conftest import require_program
 from test_viz import lecture_neuron
 
 from microprop import Value
@@ -20,24 +21,37 @@ ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-net
 @pytest.fixture(scope="module")
 def page_file(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     """The lecture neuron's stepper page (needs dot)."""
+    require_program("dot")
     return save_stepper(lecture_neuron()["o"], tmp_path_factory.mktemp("stepper") / "neuron.html")
 
 
-@pytest.fixture
-def page(chromium_program: str, dot_program: str, page_file: pathlib.Path):
-    """The page open in Chromium, with its console errors collected in ``page.errors``."""
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module (each test gets its own page)."""
+    path = require_program("chromium")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_program, args=ARGS)
-        tab = browser.new_page(viewport={"width": 1400, "height": 640})
-        tab.errors = []
-        tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
-        tab.on("pageerror", lambda e: tab.errors.append(str(e)))
-        tab.on(
-            "request", lambda r: None if r.url.startswith("file:") else tab.errors.append(f"network: {r.url}")
-        )
-        tab.goto(page_file.as_uri())
-        yield tab
+        browser = p.chromium.launch(executable_path=path, args=ARGS)
+        yield browser
         browser.close()
+
+
+def open_page(browser, url: str):
+    """A new tab on ``url``, collecting console errors and network requests in ``tab.errors``."""
+    tab = browser.new_page(viewport={"width": 1400, "height": 640})
+    tab.errors = []
+    tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: tab.errors.append(str(e)))
+    tab.on("request", lambda r: None if r.url.startswith("file:") else tab.errors.append(f"network: {r.url}"))
+    tab.goto(url)
+    return tab
+
+
+@pytest.fixture
+def page(browser, page_file: pathlib.Path):
+    """The lecture neuron's page, open in a fresh tab."""
+    tab = open_page(browser, page_file.as_uri())
+    yield tab
+    tab.close()
 
 
 def current_name(page) -> str:
@@ -158,21 +172,17 @@ OVERFLOWS = """() => [...document.querySelectorAll('#svg-backward g.node[id^="v"
     .map(t => t.textContent)"""
 
 
-def test_numbers_fit_their_cells_in_every_frame(chromium_program: str, dot_program: str, tmp_path) -> None:
+def test_numbers_fit_their_cells_in_every_frame(browser, tmp_path: pathlib.Path) -> None:
     """A partial grad ("1.649 + ?") never spills out of its cell: the layout leaves room
     for the widest text each cell gets in any frame."""
     x = Value(0.5, label="x")
-    path = save_stepper(x * x + x.exp(), tmp_path / "x.html")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_program, args=ARGS)
-        tab = browser.new_page()
-        tab.goto(path.as_uri())
-        seen = []
-        for _ in range(4):
-            seen += tab.evaluate(
-                "() => [...document.querySelectorAll('#svg-backward text')].map(t => t.textContent)"
-            )
-            assert tab.evaluate(OVERFLOWS) == []
-            tab.keyboard.press("ArrowRight")
-        browser.close()
+    tab = open_page(browser, save_stepper(x * x + x.exp(), tmp_path / "x.html").as_uri())
+    seen = []
+    for _ in range(4):
+        seen += tab.evaluate(
+            "() => [...document.querySelectorAll('#svg-backward text')].map(t => t.textContent)"
+        )
+        assert tab.evaluate(OVERFLOWS) == []
+        tab.keyboard.press("ArrowRight")
     assert "grad 1.649 + ?" in seen
+    assert tab.errors == []
