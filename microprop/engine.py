@@ -33,7 +33,10 @@ def _as_float(x: object) -> float:
     if type(x) is float:
         return x
     if isinstance(x, numbers.Real) and not isinstance(x, Value):
-        return float(x)  # int, bool, numpy scalars, Fraction ...
+        try:
+            return float(x)  # int, bool, numpy scalars, Fraction ...
+        except OverflowError:  # an int beyond float range rounds to ±inf, as in IEEE
+            return math.inf if x > 0 else -math.inf
     shape = getattr(x, "shape", None)
     if shape == () and getattr(x, "dtype", None) is not None and x.dtype.kind in "biuf":
         return float(x)  # 0-d numpy array
