@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator, Union
 
 from .ops import OPS, Op
+from .ops import pow as pow_
 
 Number = Union[int, float]
 StepHook = Callable[["Value", tuple[float, ...]], None]
@@ -227,7 +228,11 @@ class Value:
         return other + (-self)
 
     def __truediv__(self, other: Value | Number) -> Value:  # self / other
-        return self * other**-1
+        if type(other) is Value:
+            return self * other**-1
+        # a number's reciprocal as a float, as micrograd's other**-1 gives for int and float,
+        # but 1/0 = inf and numpy ints (which refuse **-1) work too
+        return self * pow_(_as_float(other), -1.0)
 
     def __rtruediv__(self, other: Number) -> Value:  # other / self
         return other * self**-1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from microprop import Value
 
 
@@ -16,3 +18,22 @@ def test_huge_python_ints_become_infinities() -> None:
     assert (x - 10**400).data == -math.inf
     assert (x ** (10**400)).data == math.inf
     assert (x ** -(10**400)).data == 0.0
+
+
+def test_division_by_zero_numbers_is_ieee() -> None:
+    """x / 0 is ±inf and 0 / 0 is nan for int, float, -0.0 and numpy zeros, never an exception."""
+    for zero in (0, 0.0, np.int64(0), np.float64(0), np.float32(0)):
+        assert (Value(2.0) / zero).data == math.inf
+        assert (Value(-2.0) / zero).data == -math.inf
+        assert math.isnan((Value(0.0) / zero).data)
+    assert (Value(2.0) / -0.0).data == -math.inf
+    x = Value(3.0)
+    (x / 0).backward()
+    assert x.grad == math.inf  # d(x/0)/dx = 1/0, as in PyTorch
+
+
+def test_division_by_numpy_ints() -> None:
+    """x / np.int64(4) is x * 0.25 (numpy refuses int ** -1; the engine must not pass that on)."""
+    for four in (4, np.int64(4), np.int32(4), np.uint8(4)):
+        y = Value(3.0) / four
+        assert y.data == 0.75 and type(y.data) is float
