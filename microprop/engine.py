@@ -331,14 +331,20 @@ def apply(op: Op | str, *inputs: Value | Number, params: Iterable[float] = ()) -
 
     >>> apply("mul", 2.0, Value(-3.0)).data
     -6.0
+    >>> apply("pow", 3.0, params=[2]).data
+    9.0
     """
     row = OPS[op] if isinstance(op, str) else op
     values = [x if type(x) is Value else Value(x) for x in inputs]
     if len(values) != row.arity:
         raise TypeError(f"{row.name} takes {row.arity} input(s), got {len(values)}")
+    floats = tuple(_as_float(p) for p in params)
+    if len(floats) != len(row.params):
+        names = f" ({', '.join(row.params)})" if row.params else ""
+        raise TypeError(f"{row.name} takes {len(row.params)} parameter(s){names}, got {len(floats)}")
     if row.arity == 2:
         return values[0]._binary(row, values[1])
-    return values[0]._unary(row, *(float(p) for p in params))
+    return values[0]._unary(row, *floats)
 
 
 def zero_grad(values: Iterable[Value]) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
-from microprop import Value
+from microprop import Value, apply
 
 
 def test_huge_python_ints_become_infinities() -> None:
@@ -37,3 +38,19 @@ def test_division_by_numpy_ints() -> None:
     for four in (4, np.int64(4), np.int32(4), np.uint8(4)):
         y = Value(3.0) / four
         assert y.data == 0.75 and type(y.data) is float
+
+
+def test_apply_checks_inputs_and_params() -> None:
+    """apply() names the op and the expected count when given the wrong number of inputs or params."""
+    assert apply("pow", 3.0, params=[2]).data == 9.0
+    assert apply("leaky_relu", -2.0, params=(0.5,)).data == -1.0
+    with pytest.raises(TypeError, match=r"pow takes 1 parameter\(s\) \(p\), got 0"):
+        apply("pow", 3.0)
+    with pytest.raises(TypeError, match=r"pow takes 1 parameter\(s\) \(p\), got 2"):
+        apply("pow", 3.0, params=(1, 2))
+    with pytest.raises(TypeError, match=r"mul takes 0 parameter\(s\), got 1"):
+        apply("mul", 1.0, 2.0, params=(1,))
+    with pytest.raises(TypeError, match=r"tanh takes 1 input\(s\), got 2"):
+        apply("tanh", 1.0, 2.0)
+    with pytest.raises(TypeError, match="not str"):
+        apply("pow", 3.0, params=["2"])
