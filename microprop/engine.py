@@ -222,7 +222,8 @@ class Value:
         return self * other
 
     def __sub__(self, other: Value | Number) -> Value:  # self - other
-        return self + (-other)
+        # negate a number as a float: -np.uint8(5) wraps to 251 and -np.int8(-128) stays -128
+        return self + (-other if type(other) is Value else -_as_float(other))
 
     def __rsub__(self, other: Number) -> Value:  # other - self
         return other + (-self)

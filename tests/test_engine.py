@@ -54,3 +54,12 @@ def test_apply_checks_inputs_and_params() -> None:
         apply("tanh", 1.0, 2.0)
     with pytest.raises(TypeError, match="not str"):
         apply("pow", 3.0, params=["2"])
+
+
+def test_subtracting_numpy_ints_does_not_wrap() -> None:
+    """x - np.uint8(5) is x - 5 (numpy's own negation would wrap to 251), and int8's -128 stays exact."""
+    x = Value(10.0)
+    with np.errstate(all="raise"):
+        assert (x - np.uint8(5)).data == 5.0
+        assert (x - np.uint64(5)).data == 5.0
+        assert (x - np.int8(-128)).data == 138.0
