@@ -271,13 +271,18 @@ class _Builder:
         depth = 1 + max(self.depth[i] for i in args)
         return self._add(Step("op", row, tuple(args), tuple(params)), out, slope, length, depth)
 
-    def finish(self) -> int:
+    def finish(self, draw: Callable) -> int:
         """The root: the newest op result plus every earlier one no op used, while the text fits."""
         used = {a for s in self.steps for a in s.args}
         root = self.picks[-1]
+        add = OPS["add"]
         for node in reversed(self.picks[len(self.slope[0]) : -1]):
-            if node not in used and self.length[root] + self.length[node] + 5 <= MAX_TEXT:
-                root = self.op(OPS["add"], (root, node), ())
+            if node in used or self.length[root] + self.length[node] + 80 > MAX_TEXT:
+                continue
+            if self.depth[root] >= MAX_NESTING - 3 or self.depth[node] >= MAX_NESTING - 3:
+                continue
+            args = [self.adapt(draw, i, add.domain[k], ()) for k, i in enumerate((root, node))]
+            root = self.op(add, args, ())
         return root
 
     def fits(self, index: int, bounds: tuple[float, float], kinks: Sequence[float]) -> bool:
@@ -352,7 +357,7 @@ def _expressions(draw: Callable, max_leaves: int, max_ops: int, rows: tuple[Op, 
             del b.steps[size:], b.value[size:], b.slope[size:], b.length[size:], b.depth[size:]
             continue  # the text would be too long: skip this op
         b.picks.append(node)
-    return _prune(b.steps, b.finish(), inputs)
+    return _prune(b.steps, b.finish(draw), inputs)
 
 
 def _prune(steps: Sequence[Step], root: int, inputs: Sequence[float]) -> Expression:
@@ -382,10 +387,11 @@ def expressions(
     """Random expression graphs over ``ops`` (every row of the table by default) on up to
     ``max_leaves`` inputs and ``max_ops`` op rows, shrinking to small graphs.
 
-    Operands may repeat (``x1 + x1``) and be shared by later ops. Each op's inputs stay
-    inside its row's ``domain`` and clear of its ``kinks``: a node that would not fit is
-    fed through ``node * 2**-k + shift`` (constants, visible in ``text``), which also
-    bounds every slope, so ``gradcheck`` with its default tolerances holds.
+    Operands may repeat (``x1 + x1``) and be shared by later ops; op results no later op
+    used are added to the root. Each op's inputs stay inside its row's ``domain`` and
+    clear of its ``kinks``: a node that would not fit is fed to it through an adapter,
+    ``node * 2**-k + shift`` (an add and a mul with constants, visible in ``text``), which
+    also bounds every slope, so ``gradcheck`` holds with its default tolerances.
 
     >>> from hypothesis import find
     >>> from microprop.gradcheck import gradcheck
