@@ -14,12 +14,12 @@ import argparse
 import importlib
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from . import __version__
 
 #: subcommand modules under microprop.commands, in the order --help lists them
-COMMANDS: tuple[str, ...] = ("step", "check", "quiz", "render")
+COMMANDS: tuple[str, ...] = ("demo", "step", "check", "quiz", "render")
 
 DESCRIPTION = """\
 microprop: a scalar autograd engine for learning and teaching backpropagation.
