@@ -28,7 +28,9 @@ def log_rmse(preds: list[float], targets: list[float]) -> float:
     >>> round(log_rmse([100.0, 0.5], [100.0, math.e]), 6)   # (0, log 1 - 1): sqrt(1/2)
     0.707107
     """
-    return math.sqrt(sum((math.log(max(p, 1.0)) - math.log(t)) ** 2 for p, t in zip(preds, targets)) / len(preds))
+    return math.sqrt(
+        sum((math.log(max(p, 1.0)) - math.log(t)) ** 2 for p, t in zip(preds, targets)) / len(preds)
+    )
 
 
 def k_fold(n: int, k: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -73,8 +75,14 @@ def cross_validate(folds: int = 5, epochs: int = 20, seed: int = 0) -> list[dict
     for fold, (train, valid) in enumerate(k_fold(len(X), folds, seed), start=1):
         preds = train_fold(X[train], y[train], X[valid], epochs, seed=seed + fold)
         baseline = [float(y[train].mean())] * len(valid)
-        result = {"fold": fold, "log_rmse": log_rmse(preds, list(y[valid])), "baseline": log_rmse(baseline, list(y[valid]))}
-        print(f"fold {fold}: validation log-RMSE {result['log_rmse']:.4f}   (predicting the mean: {result['baseline']:.4f})")
+        result = {
+            "fold": fold,
+            "log_rmse": log_rmse(preds, list(y[valid])),
+            "baseline": log_rmse(baseline, list(y[valid])),
+        }
+        print(
+            f"fold {fold}: validation log-RMSE {result['log_rmse']:.4f}   (predicting the mean: {result['baseline']:.4f})"
+        )
         results.append(result)
     mean = sum(r["log_rmse"] for r in results) / len(results)
     print(f"{folds}-fold average log-RMSE {mean:.4f}")
