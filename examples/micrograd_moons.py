@@ -9,6 +9,7 @@ parameters so the tests can run a few steps. It prints micrograd's losses, start
 Run: python examples/micrograd_moons.py [--steps 100] [--out DIR]
 """
 
+# ruff: noqa  (the notebook's code is kept as it is, spacing and unused imports included)
 from __future__ import annotations
 
 import argparse
@@ -21,35 +22,34 @@ matplotlib.use("Agg")
 
 def demo(steps: int = 100, out: str | None = None) -> list[float]:
     """Run the notebook; return the losses; save its two figures into ``out`` if given."""
+    # fmt: off
     import random
-
-    import matplotlib.pyplot as plt
     import numpy as np
+    import matplotlib.pyplot as plt
 
     from microprop import Value  # was: from micrograd.engine import Value
-    from microprop.nn import MLP  # was: from micrograd.nn import Neuron, Layer, MLP
+    from microprop.nn import Neuron, Layer, MLP  # was: from micrograd.nn import Neuron, Layer, MLP
 
     np.random.seed(1337)
     random.seed(1337)
 
     # make up a dataset
-    from sklearn.datasets import make_moons
-
+    from sklearn.datasets import make_moons, make_blobs
     X, y = make_moons(n_samples=100, noise=0.1)
 
-    y = y * 2 - 1  # make y be -1 or 1
+    y = y*2 - 1 # make y be -1 or 1
     # visualize in 2D
-    plt.figure(figsize=(5, 5))
-    plt.scatter(X[:, 0], X[:, 1], c=y, s=20, cmap="jet")
+    plt.figure(figsize=(5,5))
+    plt.scatter(X[:,0], X[:,1], c=y, s=20, cmap='jet')
 
-    # initialize a model
-    model = MLP(2, [16, 16, 1])  # 2-layer neural network
+    # initialize a model 
+    model = MLP(2, [16, 16, 1]) # 2-layer neural network
     print(model)
     print("number of parameters", len(model.parameters()))
 
     # loss function
     def loss(batch_size=None):
-
+        
         # inline DataLoader :)
         if batch_size is None:
             Xb, yb = X, y
@@ -57,18 +57,18 @@ def demo(steps: int = 100, out: str | None = None) -> list[float]:
             ri = np.random.permutation(X.shape[0])[:batch_size]
             Xb, yb = X[ri], y[ri]
         inputs = [list(map(Value, xrow)) for xrow in Xb]
-
+        
         # forward the model to get scores
         scores = list(map(model, inputs))
-
+        
         # svm "max-margin" loss
-        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(yb, scores)]
+        losses = [(1 + -yi*scorei).relu() for yi, scorei in zip(yb, scores)]
         data_loss = sum(losses) * (1.0 / len(losses))
         # L2 regularization
         alpha = 1e-4
-        reg_loss = alpha * sum(p * p for p in model.parameters())
+        reg_loss = alpha * sum((p*p for p in model.parameters()))
         total_loss = data_loss + reg_loss
-
+        
         # also get accuracy
         accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(yb, scores)]
         return total_loss, sum(accuracy) / len(accuracy)
@@ -79,20 +79,21 @@ def demo(steps: int = 100, out: str | None = None) -> list[float]:
     losses = []  # added: what demo() returns
     # optimization
     for k in range(steps):  # was: range(100)
+        
         # forward
         total_loss, acc = loss()
-
+        
         # backward
         model.zero_grad()
         total_loss.backward()
-
+        
         # update (sgd)
-        learning_rate = 1.0 - 0.9 * k / 100
+        learning_rate = 1.0 - 0.9*k/100
         for p in model.parameters():
             p.data -= learning_rate * p.grad
-
+        
         if k % 1 == 0:
-            print(f"step {k} loss {total_loss.data}, accuracy {acc * 100}%")
+            print(f"step {k} loss {total_loss.data}, accuracy {acc*100}%")
         losses.append(total_loss.data)  # added
 
     # visualize decision boundary
@@ -100,7 +101,8 @@ def demo(steps: int = 100, out: str | None = None) -> list[float]:
     h = 0.25
     x_min, x_max = X[:, 0].min() - 1, X[:, 0].max() + 1
     y_min, y_max = X[:, 1].min() - 1, X[:, 1].max() + 1
-    xx, yy = np.meshgrid(np.arange(x_min, x_max, h), np.arange(y_min, y_max, h))
+    xx, yy = np.meshgrid(np.arange(x_min, x_max, h),
+                         np.arange(y_min, y_max, h))
     Xmesh = np.c_[xx.ravel(), yy.ravel()]
     inputs = [list(map(Value, xrow)) for xrow in Xmesh]
     scores = list(map(model, inputs))
@@ -113,6 +115,7 @@ def demo(steps: int = 100, out: str | None = None) -> list[float]:
     plt.xlim(xx.min(), xx.max())
     plt.ylim(yy.min(), yy.max())
 
+    # fmt: on
     if out is not None:  # added: save the notebook's two figures
         folder = pathlib.Path(out)
         folder.mkdir(parents=True, exist_ok=True)
