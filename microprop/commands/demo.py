@@ -165,7 +165,7 @@ def train_moons(X, y, steps: int, progress: bool = True):  # -> tuple[MLP, Histo
     return model, history
 
 
-def plot_boundary(model, X, y, path: pathlib.Path, h: float = 0.05) -> pathlib.Path:
+def plot_boundary(model, X, y, path: pathlib.Path, h: float = 0.1) -> pathlib.Path:
     """The model's decision regions (score > 0) with the data on top, as micrograd draws them."""
     import matplotlib.pyplot as plt
     import numpy as np
@@ -176,7 +176,8 @@ def plot_boundary(model, X, y, path: pathlib.Path, h: float = 0.05) -> pathlib.P
     with no_grad():
         scores = np.array([model(row).data for row in np.c_[xx.ravel(), yy.ravel()]]).reshape(xx.shape)
     fig, ax = plt.subplots(figsize=(6, 5))
-    ax.contourf(xx, yy, scores > 0, cmap=plt.cm.Spectral, alpha=0.8)
+    bounds = [min(scores.min(), 0.0) - 1, 0.0, max(scores.max(), 0.0) + 1]
+    ax.contourf(xx, yy, scores, levels=bounds, colors=["#fdae61", "#abdda4"], alpha=0.9)
     ax.contour(xx, yy, scores, levels=[0.0], colors="k", linewidths=1)
     ax.scatter(X[:, 0], X[:, 1], c=y, s=40, cmap=plt.cm.Spectral, edgecolors="k", linewidths=0.5)
     ax.set(xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()), xlabel="x₁", ylabel="x₂")
