@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Union
+from typing import Callable, Iterable, Iterator, Union
 
 from .ops import OPS, Op
 
@@ -57,7 +56,7 @@ class Value:
     """
 
     # parents live in two slots, not a tuple: a tuple per node would cost 56 bytes
-    __slots__ = ("_a", "_b", "data", "grad", "label", "op", "params", "scope")
+    __slots__ = ("data", "grad", "op", "_a", "_b", "params", "label", "scope")
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
     def __init__(self, data: Number, label: str = "") -> None:

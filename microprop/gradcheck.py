@@ -9,8 +9,8 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Callable, Sequence
 
 from .engine import Value
 

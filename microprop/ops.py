@@ -13,8 +13,8 @@ learners. The engine, the explainer, the graph labels and the tests all read it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Callable
 
 inf = math.inf
 nan = math.nan
@@ -64,7 +64,7 @@ def _is_odd_integer(p: float) -> bool:
     return math.isfinite(p) and p == math.floor(p) and p % 2 == 1
 
 
-def pow(a: float, p: float) -> float:
+def pow(a: float, p: float) -> float:  # noqa: A001 - mirrors math.pow
     """``a ** p`` as in IEEE/C99 ``pow``: a negative base to a fractional power is
     ``nan`` (never a complex), overflow is ``±inf``, ``0 ** -1 = inf``.
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Sequence
-from typing import TextIO
+from typing import Sequence, TextIO
 
 from ..engine import Value
 from ..expr import ExprError, build, parse_assignment
@@ -109,7 +108,7 @@ def subcommand(
     )
     # argparse takes any word starting with "-" for an option; let an expression such
     # as "-x*y" through as EXPR (only -h and --long options are options here)
-    parser._negative_number_matcher = _NOT_AN_OPTION
+    parser._negative_number_matcher = _NOT_AN_OPTION  # noqa: SLF001
     return parser
 
 

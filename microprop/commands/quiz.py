@@ -6,8 +6,8 @@ import argparse
 import itertools
 import math
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Callable
 
 from ..engine import Value
 from ..explain import (
