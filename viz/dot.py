@@ -74,10 +74,11 @@ def _value_label(
             gfill = grad_color(theme, g, scale)
         flag = " ⚠" if is_flagged(g) and status == "" else ""
         cells.append(_cell(f"grad {gtext}{flag}", gfill, fg))
-    border = f'BORDER="2" COLOR="{theme.accent}"' if status == "current" else f'BORDER="0" COLOR="{theme.border}"'
+    border = (
+        f'BORDER="2" COLOR="{theme.accent}"' if status == "current" else f'BORDER="0" COLOR="{theme.border}"'
+    )
     return (
-        f'<<TABLE {border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">'
-        f'<TR>{"".join(cells)}</TR></TABLE>>'
+        f'<<TABLE {border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"><TR>{"".join(cells)}</TR></TABLE>>'
     )
 
 
@@ -133,7 +134,9 @@ def build(
             frame = frames[step]
     else:
         n = len(graph.nodes)
-        frame = Frame("", None, (), {i: num(v.data) for i, v in enumerate(graph.nodes)}, {i: "" for i in range(n)})
+        frame = Frame(
+            "", None, (), {i: num(v.data) for i, v in enumerate(graph.nodes)}, {i: "" for i in range(n)}
+        )
     return _digraph(graph, view, frame, pal, rankdir, grads)
 
 
@@ -143,7 +146,9 @@ def forward_and_backward_frames(graph: Graph, root: Value) -> tuple[list[Frame],
     return forward_frames(graph), backward_frames(graph, root, bp), bp.grads
 
 
-def digraph_for(graph: Graph, view: str, frame: Frame, theme: str, rankdir: str, grads: list[float] | None) -> graphviz.Digraph:
+def digraph_for(
+    graph: Graph, view: str, frame: Frame, theme: str, rankdir: str, grads: list[float] | None
+) -> graphviz.Digraph:
     """The Digraph of an already walked graph in a given frame (the stepper's base)."""
     return _digraph(graph, view, frame, theme_named(theme), rankdir, grads)
 
@@ -158,12 +163,12 @@ def _digraph(
         caption = (caption + "\\l" if caption else "") + _esc_caption(graph.note)
     dg.attr(
         "graph", rankdir=rankdir, bgcolor=pal.bg, fontname=font, fontcolor=pal.fg, fontsize="12",
-        nodesep="0.25", ranksep="0.35",
+        nodesep="0.25" if rankdir in ("LR", "RL") else "0.5", ranksep="0.35",
     )  # fmt: skip
     if caption:
         dg.attr("graph", label=caption + "\\l", labelloc="t", labeljust="l")
     dg.attr("node", fontname=font, fontsize="11", fontcolor=pal.fg, color=pal.border)
-    dg.attr("edge", fontname=font, fontsize="9", fontcolor=pal.muted, color=pal.edge, arrowsize="0.7")
+    dg.attr("edge", fontname=font, fontsize="10", fontcolor=pal.muted, color=pal.edge, arrowsize="0.7")
     scale = grad_scale(grads) if grads is not None else 1.0
 
     # which cluster each drawn thing sits in (scope prefixes), outermost first
@@ -243,8 +248,8 @@ def _digraph(
         else:
             attrs = {"id": e.id}
             text = frame.edge_text.get(e.index, "")
-            if text:
-                attrs["label"] = text
+            if text:  # padded, so the labels of two neighbouring edges don't run together
+                attrs["label"] = f'<<TABLE BORDER="0" CELLPADDING="3"><TR><TD>{_esc(text)}</TD></TR></TABLE>>'
             if e.index in frame.hot:
                 attrs.update(color=pal.accent, fontcolor=pal.accent, penwidth="2.5", **{"class": "hot"})
             elif view == "backward" and frame.current is not None and not text:

@@ -172,4 +172,12 @@ def forward_frames(graph: Graph) -> list[Frame]:
     return frames
 
 
-__all__ = ["Frame", "BackwardPass", "backward_pass", "backward_frames", "forward_frames", "final_frame", "walk"]
+__all__ = [
+    "Frame",
+    "BackwardPass",
+    "backward_pass",
+    "backward_frames",
+    "forward_frames",
+    "final_frame",
+    "walk",
+]

@@ -72,6 +72,9 @@
     }
     const hot = s.current ? s.hot.concat(["r" + s.current.slice(1)]) : s.hot;
     hot.forEach((id) => { if (d.edges[id]) d.edges[id].classList.add("hot"); });
+    if (full && s.current && d.nodes[s.current]) {
+      d.nodes[s.current].g.scrollIntoView({ block: "nearest", inline: "center" });
+    }
     $("caption").textContent = s.caption;
     $("slider").max = String(frames.length - 1);
     $("slider").value = String(k);
@@ -85,6 +88,15 @@
   function go(k) {
     const last = data.views[view].frames.length - 1;
     pos[view] = Math.max(0, Math.min(last, k));
+    render();
+  }
+
+  // fit the window, or full size (scrolling to the current node) for big graphs
+  let full = false;
+  function setZoom(on) {
+    full = on;
+    document.querySelector("main").classList.toggle("full", on);
+    $("zoom").textContent = on ? "Fit" : "Full size";
     render();
   }
 
@@ -113,6 +125,7 @@
   $("next").addEventListener("click", () => go(pos[view] + 1));
   $("play").addEventListener("click", () => play(!timer));
   $("slider").addEventListener("input", (e) => go(Number(e.target.value)));
+  $("zoom").addEventListener("click", () => setZoom(!full));
   $("view-forward").addEventListener("click", () => setView("forward"));
   $("view-backward").addEventListener("click", () => setView("backward"));
   document.addEventListener("keydown", (e) => {
@@ -121,11 +134,16 @@
     if (tag === "BUTTON" && (e.key === " " || e.key === "Enter")) return; // a click
     const keys = {
       ArrowRight: () => go(pos[view] + 1), ArrowLeft: () => go(pos[view] - 1),
-      Home: () => go(0), End: () => go(Infinity), " ": () => play(!timer),
+      Home: () => go(0), End: () => go(Infinity), " ": () => play(!timer), z: () => setZoom(!full),
     };
     if (keys[e.key]) { e.preventDefault(); keys[e.key](); }
   });
 
-  window.stepper = { go: go, setView: setView, state: () => ({ view: view, frame: pos[view] }) };
+  window.stepper = {
+    go: go, setView: setView, setZoom: setZoom, state: () => ({ view: view, frame: pos[view] }),
+  };
   setView(view);
+  // a graph more than twice as wide as the window is unreadable when fitted
+  const svg = $("svg-" + view).querySelector("svg");
+  if (svg && svg.width.baseVal.value > 2 * $("svg-" + view).clientWidth) setZoom(true);
 })();

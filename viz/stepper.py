@@ -60,13 +60,15 @@ def _frame_json(graph: Graph, frames: list[Frame], edges: bool) -> list[dict[str
 def frame_data(graph: Graph, root: Value) -> dict[str, Any]:
     """The page's data: both views' frames, and which number each view changes."""
     bp = backward_pass(graph, root)
+    forward = _frame_json(graph, forward_frames(graph), edges=False)
+    backward = _frame_json(graph, backward_frames(graph, root, bp), edges=True)
     return {
         "start": "backward" if bp.steps else "forward",
         "views": {
-            "forward": {"prefix": "data ", "label": "forward step", "frames": _frame_json(graph, forward_frames(graph), False)},
-            "backward": {"prefix": "grad ", "label": "backward step", "frames": _frame_json(graph, backward_frames(graph, root, bp), True)},
+            "forward": {"prefix": "data ", "label": "forward step", "frames": forward},
+            "backward": {"prefix": "grad ", "label": "backward step", "frames": backward},
         },
-    }  # fmt: skip
+    }
 
 
 def _svg(graph: Graph, root: Value, view: str, theme: str, rankdir: str) -> str:
@@ -76,11 +78,14 @@ def _svg(graph: Graph, root: Value, view: str, theme: str, rankdir: str) -> str:
         frame, grads = final_frame(graph, bp), bp.grads
     else:
         n = len(graph.nodes)
-        frame = Frame("", None, (), {i: num(v.data) for i, v in enumerate(graph.nodes)}, {i: "" for i in range(n)})
+        frame = Frame(
+            "", None, (), {i: num(v.data) for i, v in enumerate(graph.nodes)}, {i: "" for i in range(n)}
+        )
         grads = None
     svg = pipe(digraph_for(graph, view, frame, theme, rankdir, grads), "svg").decode("utf-8")
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and DOCTYPE
-    return re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)  # and dot's comments
+    svg = re.sub(r"<!--.*?-->\n?|<title>[^<]*</title>\n?", "", svg, flags=re.S)  # comments, id tooltips
+    return svg.replace(f' font-family="{theme_named(theme).font}"', "")  # set once, in the CSS
 
 
 def _asset(name: str) -> str:

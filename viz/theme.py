@@ -126,8 +126,7 @@ def legend_label(theme: Theme, scale: float, fmt: Callable[[float], str]) -> str
     """
     stops = (-1.0, -0.5, 0.0, 0.5, 1.0)
     cells = "".join(
-        f'<TD BGCOLOR="{grad_color(theme, s * scale, scale)}" WIDTH="34">{fmt(s * scale)}</TD>'
-        for s in stops
+        f'<TD BGCOLOR="{grad_color(theme, s * scale, scale)}" WIDTH="34">{fmt(s * scale)}</TD>' for s in stops
     )
     return (
         f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" COLOR="{theme.border}">'

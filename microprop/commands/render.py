@@ -34,7 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         subparsers, "render", "write a graph image, a step frame or the stepper page", DESCRIPTION, EXAMPLES
     )
     add_expression_arguments(parser)
-    parser.add_argument("-o", "--output", metavar="FILE", required=True, help="where to write (.svg .png .pdf .dot .html)")
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", required=True, help="where to write (.svg .png .pdf .dot .html)"
+    )
     parser.add_argument("--backward", action="store_true", help="show grads and edge contributions")
     parser.add_argument("--step", metavar="K", type=_step, help="draw backward step K (0 = before the first)")
     parser.add_argument("--html", action="store_true", help="write the interactive stepper page")
