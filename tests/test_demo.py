@@ -19,7 +19,7 @@ def test_demo_is_the_first_subcommand() -> None:
 
 @pytest.fixture(scope="module")
 def short_tour(tmp_path_factory) -> tuple[pathlib.Path, str]:
-    """One demo run with 3 training steps: its folder and its output (needs the demo extras)."""
+    """One demo run with 2 training steps: its folder and its output (needs the demo extras)."""
     pytest.importorskip("sklearn")
     pytest.importorskip("matplotlib")
     import contextlib
@@ -28,7 +28,7 @@ def short_tour(tmp_path_factory) -> tuple[pathlib.Path, str]:
     out = tmp_path_factory.mktemp("demo")
     stdout = io.StringIO()
     with contextlib.redirect_stdout(stdout):
-        assert main(["demo", "--out", str(out), "--steps", "3"]) == 0
+        assert main(["demo", "--out", str(out), "--steps", "2"]) == 0
     return out, stdout.getvalue()
 
 
@@ -74,8 +74,8 @@ def test_demo_training_matches_micrograd_loop() -> None:
     from microprop.nn import MLP
 
     X, y = moons_data()
-    _, history = train_moons(X, y, 3, progress=False)
-    assert history.loss == moons_run(MLP, Value, 3)
+    _, history = train_moons(X, y, 2, progress=False)
+    assert history.loss == moons_run(MLP, Value, 2)
     assert history.loss[0] == 0.8958441028683222
 
 

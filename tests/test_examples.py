@@ -56,22 +56,14 @@ def test_mazur_main_reports(capsys) -> None:
 
 
 def test_micrograd_moons(tmp_path: pathlib.Path, capsys) -> None:
-    """micrograd's notebook, unchanged but imports: step 0 loss 0.8958441028683222 and its figures;
-    later steps agree with the micrograd package when it is installed."""
+    """micrograd's notebook, unchanged but imports: step 0 loss 0.8958441028683222 and its figures
+    (tests/test_nn.py compares later steps with the micrograd package)."""
     pytest.importorskip("sklearn")
-    losses = load_example("micrograd_moons").demo(steps=2, out=str(tmp_path))
-    assert losses[0] == 0.8958441028683222
+    losses = load_example("micrograd_moons").demo(steps=1, out=str(tmp_path))
+    assert losses == [0.8958441028683222]
     assert "step 0 loss 0.8958441028683222, accuracy 50.0%" in capsys.readouterr().out
     for name in ("moons_data.png", "moons_boundary.png"):
         assert (tmp_path / name).read_bytes().startswith(PNG)
-    try:
-        from micrograd.engine import Value as MValue
-        from micrograd.nn import MLP as MMLP
-    except ImportError:
-        return
-    from test_nn import moons_run
-
-    assert losses == pytest.approx(moons_run(MMLP, MValue, 2), rel=1e-12)
 
 
 def test_classification() -> None:
@@ -80,7 +72,7 @@ def test_classification() -> None:
     example = load_example("classification")
     binary = example.binary(epochs=2)
     assert binary["accuracy"] > 0.9
-    multi = example.multiclass(steps=30)
+    multi = example.multiclass(steps=20)
     assert multi["accuracy"] > 0.85
     assert multi["train_cross_entropy"] < 0.5
 
