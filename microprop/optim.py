@@ -50,7 +50,11 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """Update every parameter from its grad (under ``no_grad()``)."""
+        """Update every parameter from its grad (under ``no_grad()``).
+
+        >>> x = Value(1.0); x.grad = 2.0; SGD([x], lr=0.25).step(); x.data
+        0.5
+        """
         self.steps += 1
         with no_grad():
             for i, p in enumerate(self.params):
@@ -276,7 +280,11 @@ class LambdaLR:
         optimizer.lr = self.base_lr * fn(0)
 
     def step(self) -> float:
-        """Move to the next epoch; return the new learning rate."""
+        """Move to the next epoch; return the new learning rate.
+
+        >>> LambdaLR(SGD([Value(0.0)], lr=0.5), lambda k: 1 / (k + 1)).step()
+        0.25
+        """
         self.epoch += 1
         self.optimizer.lr = self.base_lr * self.fn(self.epoch)
         return self.optimizer.lr

@@ -71,7 +71,7 @@ class Tour:
     skipped: list[str] = field(default_factory=list)
 
 
-def heading(text: str) -> None:
+def _heading(text: str) -> None:
     print(f"\n== {text} " + "=" * max(0, 70 - len(text)))
 
 
@@ -98,8 +98,8 @@ def lecture_neuron() -> Value:
     return o
 
 
-def neuron_part(tour: Tour) -> None:
-    heading("1. the lecture neuron: o = tanh(x1*w1 + x2*w2 + b)")
+def _neuron_part(tour: Tour) -> None:
+    _heading("1. the lecture neuron: o = tanh(x1*w1 + x2*w2 + b)")
     o = lecture_neuron()
     print(explain(o))  # runs backward and prints each step
     from .. import viz
@@ -124,7 +124,12 @@ class History:
 
 
 def moons_data():  # -> tuple[np.ndarray, np.ndarray]
-    """micrograd's data: ``make_moons(100, noise=0.1)`` after seeding with 1337; y in {-1, 1}."""
+    """micrograd's data: ``make_moons(100, noise=0.1)`` after seeding with 1337; y in {-1, 1}.
+
+    >>> X, y = moons_data()
+    >>> X.shape, sorted(set(y.tolist()))
+    ((100, 2), [-1, 1])
+    """
     import random
 
     import numpy as np
@@ -137,7 +142,13 @@ def moons_data():  # -> tuple[np.ndarray, np.ndarray]
 
 
 def train_moons(X, y, steps: int, progress: bool = True):  # -> tuple[MLP, History]
-    """micrograd's training loop on microprop's nn, losses and optim: the same numbers."""
+    """micrograd's training loop on microprop's nn, losses and optim: the same numbers.
+
+    >>> X, y = moons_data()
+    >>> model, history = train_moons(X[:10], y[:10], 2, progress=False)
+    >>> len(history.loss), type(model).__name__
+    (2, 'MLP')
+    """
     from tqdm import tqdm
 
     from ..losses import hinge, l2_penalty
@@ -166,7 +177,13 @@ def train_moons(X, y, steps: int, progress: bool = True):  # -> tuple[MLP, Histo
 
 
 def plot_boundary(model, X, y, path: pathlib.Path, h: float = 0.1) -> pathlib.Path:
-    """The model's decision regions (score > 0) with the data on top, as micrograd draws them."""
+    """The model's decision regions (score > 0) with the data on top, as micrograd draws them.
+
+    >>> import tempfile
+    >>> X, y = moons_data(); model, _ = train_moons(X[:4], y[:4], 1, progress=False)
+    >>> plot_boundary(model, X, y, pathlib.Path(tempfile.mkdtemp()) / "b.png", h=0.5).stat().st_size > 0
+    True
+    """
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -189,7 +206,13 @@ def plot_boundary(model, X, y, path: pathlib.Path, h: float = 0.1) -> pathlib.Pa
 
 
 def plot_history(history: History, path: pathlib.Path) -> pathlib.Path:
-    """Loss (log scale) and accuracy against the training step."""
+    """Loss (log scale) and accuracy against the training step.
+
+    >>> import tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "loss.png"
+    >>> plot_history(History([1.0, 0.5], [0.5, 1.0]), path).stat().st_size > 0
+    True
+    """
     import matplotlib.pyplot as plt
 
     steps = range(len(history.loss))
@@ -208,8 +231,8 @@ def plot_history(history: History, path: pathlib.Path) -> pathlib.Path:
     return path
 
 
-def moons_part(tour: Tour, steps: int) -> None:
-    heading(f"2. micrograd's demo: MLP(2, [16, 16, 1]) on two moons, {steps} steps")
+def _moons_part(tour: Tour, steps: int) -> None:
+    _heading(f"2. micrograd's demo: MLP(2, [16, 16, 1]) on two moons, {steps} steps")
     try:
         import matplotlib
 
@@ -235,9 +258,9 @@ def run(args: argparse.Namespace) -> int:
     """Run the tour into ``args.out``; skipped parts are listed with the reason."""
     tour = Tour(pathlib.Path(args.out))
     tour.out.mkdir(parents=True, exist_ok=True)
-    neuron_part(tour)
-    moons_part(tour, args.steps)
-    heading("files written")
+    _neuron_part(tour)
+    _moons_part(tour, args.steps)
+    _heading("files written")
     for path in tour.written:
         print(f"  {path}  ({path.stat().st_size:,} bytes)")
     for reason in tour.skipped:
