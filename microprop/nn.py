@@ -245,6 +245,8 @@ class Neuron(Module):
         _set_scope(self.parameters(), scope)
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
+        if len(x) != len(self.w):
+            raise ValueError(f"this neuron takes {len(self.w)} inputs, got {len(x)}")
         scope = self.scope
         act = self.b
         for wi, xi in zip(self.w, x):  # the order of micrograd's sum(..., self.b)

@@ -292,3 +292,9 @@ def test_repr_like_micrograd() -> None:
     assert repr(MLP(2, [2, 1], rng=0)) == (
         "MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(2)]]"
     )
+
+
+def test_wrong_number_of_inputs() -> None:
+    """A neuron given the wrong number of inputs says so instead of silently truncating."""
+    with pytest.raises(ValueError, match="takes 3 inputs, got 2"):
+        MLP(3, [2, 1], rng=0)([1.0, 2.0])
