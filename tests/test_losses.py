@@ -181,3 +181,57 @@ def test_numpy_targets() -> None:
     assert mse(np.array([1.0, 2.0]), np.array([1.0, 0.0])).data == 2.0
     assert hinge([Value(0.5)], np.array([-1])).data == 1.5
     assert bce_with_logits(Value(0.0), np.float64(1.0)).data == pytest.approx(math.log(2), rel=1e-15)
+
+
+# --- optional: the same numbers from torch.nn.functional (float64) -----------------------------
+
+
+def torch_value_and_grad(torch, fn, xs: list[float]) -> tuple[float, list[float]]:
+    """fn's value and gradient at xs, computed by torch in float64."""
+    t = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    out = fn(t)
+    out.backward()
+    return out.item(), t.grad.tolist()
+
+
+def ours_value_and_grad(fn, xs: list[float]) -> tuple[float, list[float]]:
+    """fn's value and gradient at xs, computed by microprop."""
+    values = [Value(x) for x in xs]
+    out = fn(values)
+    out.backward()
+    return out.data, [v.grad for v in values]
+
+
+@pytest.mark.parametrize("xs", [[0.3, 0.9, 1e-3], [1e-50, 1.0 - 1e-12, 0.5]])
+def test_bce_matches_torch(xs: list[float]) -> None:
+    """bce gives torch's BCELoss value (clamp included) and, away from the clamp, its grads."""
+    torch = pytest.importorskip("torch")
+    targets = [1.0, 0.0, 0.25]
+    value, grads = ours_value_and_grad(lambda v: bce(v, targets), xs)
+    t_value, t_grads = torch_value_and_grad(
+        torch,
+        lambda t: torch.nn.functional.binary_cross_entropy(t, torch.tensor(targets, dtype=torch.float64)),
+        xs,
+    )
+    assert value == pytest.approx(t_value, rel=1e-12)
+    for x, g, tg in zip(xs, grads, t_grads):
+        if math.log(x) > -100 and math.log1p(-x) > -100 and x * (1 - x) > 1e-12:
+            assert g == pytest.approx(tg, rel=1e-9)
+
+
+@pytest.mark.parametrize("xs", [[0.5, -2.0, 3.0], [1000.0, -1000.0, 40.0]])
+def test_bce_with_logits_and_cross_entropy_match_torch(xs: list[float]) -> None:
+    """bce_with_logits and cross_entropy agree with torch in value and grads, huge logits included."""
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    targets = [1.0, 0.0, 0.3]
+    value, grads = ours_value_and_grad(lambda v: bce_with_logits(v, targets), xs)
+    t_value, t_grads = torch_value_and_grad(
+        torch, lambda t: F.binary_cross_entropy_with_logits(t, torch.tensor(targets, dtype=torch.float64)), xs
+    )
+    assert value == pytest.approx(t_value, rel=1e-12)
+    assert grads == pytest.approx(t_grads, rel=1e-9, abs=1e-300)
+    value, grads = ours_value_and_grad(lambda v: cross_entropy(v, 2), xs)
+    t_value, t_grads = torch_value_and_grad(torch, lambda t: F.cross_entropy(t[None], torch.tensor([2])), xs)
+    assert value == pytest.approx(t_value, rel=1e-12)
+    assert grads == pytest.approx(t_grads, rel=1e-9, abs=1e-300)
