@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator, Union
 
 from .ops import OPS, Op
+from .ops import pow as pow_
 
 Number = Union[int, float]
 StepHook = Callable[["Value", tuple[float, ...]], None]
@@ -33,7 +34,10 @@ def _as_float(x: object) -> float:
     if type(x) is float:
         return x
     if isinstance(x, numbers.Real) and not isinstance(x, Value):
-        return float(x)  # int, bool, numpy scalars, Fraction ...
+        try:
+            return float(x)  # int, bool, numpy scalars, Fraction ...
+        except OverflowError:  # an int beyond float range rounds to ±inf, as in IEEE
+            return math.inf if x > 0 else -math.inf
     shape = getattr(x, "shape", None)
     if shape == () and getattr(x, "dtype", None) is not None and x.dtype.kind in "biuf":
         return float(x)  # 0-d numpy array
@@ -218,13 +222,18 @@ class Value:
         return self * other
 
     def __sub__(self, other: Value | Number) -> Value:  # self - other
-        return self + (-other)
+        # negate a number as a float: -np.uint8(5) wraps to 251 and -np.int8(-128) stays -128
+        return self + (-other if type(other) is Value else -_as_float(other))
 
     def __rsub__(self, other: Number) -> Value:  # other - self
         return other + (-self)
 
     def __truediv__(self, other: Value | Number) -> Value:  # self / other
-        return self * other**-1
+        if type(other) is Value:
+            return self * other**-1
+        # a number's reciprocal as a float, as micrograd's other**-1 gives for int and float,
+        # but 1/0 = inf and numpy ints (which refuse **-1) work too
+        return self * pow_(_as_float(other), -1.0)
 
     def __rtruediv__(self, other: Number) -> Value:  # other / self
         return other * self**-1
@@ -323,14 +332,20 @@ def apply(op: Op | str, *inputs: Value | Number, params: Iterable[float] = ()) -
 
     >>> apply("mul", 2.0, Value(-3.0)).data
     -6.0
+    >>> apply("pow", 3.0, params=[2]).data
+    9.0
     """
     row = OPS[op] if isinstance(op, str) else op
     values = [x if type(x) is Value else Value(x) for x in inputs]
     if len(values) != row.arity:
         raise TypeError(f"{row.name} takes {row.arity} input(s), got {len(values)}")
+    floats = tuple(_as_float(p) for p in params)
+    if len(floats) != len(row.params):
+        names = f" ({', '.join(row.params)})" if row.params else ""
+        raise TypeError(f"{row.name} takes {len(row.params)} parameter(s){names}, got {len(floats)}")
     if row.arity == 2:
         return values[0]._binary(row, values[1])
-    return values[0]._unary(row, *(float(p) for p in params))
+    return values[0]._unary(row, *floats)
 
 
 def zero_grad(values: Iterable[Value]) -> None:

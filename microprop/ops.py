@@ -70,13 +70,17 @@ def pow(a: float, p: float) -> float:  # noqa: A001 - mirrors math.pow
 
     >>> pow(-8.0, 1/3), pow(0.0, -1.0), pow(10.0, 1000.0), pow(0.0, 0.0)
     (nan, inf, inf, 1.0)
+    >>> pow(-10.0, 1000.5), pow(-10.0, 1001.0), pow(-10.0, 1e300)
+    (nan, -inf, inf)
     """
     try:
         r = a**p
     except ZeroDivisionError:  # 0 ** negative
         negative = math.copysign(1.0, a) < 0 and _is_odd_integer(p)
         return -inf if negative else inf
-    except OverflowError:
+    except OverflowError:  # |result| beyond float range, or a complex one (a < 0, fractional p)
+        if a < 0 and p != math.floor(p):
+            return nan
         return -inf if a < 0 and _is_odd_integer(p) else inf
     if type(r) is complex:
         return nan
