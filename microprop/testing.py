@@ -139,7 +139,7 @@ class Expression:
     text: str = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "text", _unwrap(self._texts()[-1]))
+        object.__setattr__(self, "text", self._texts()[-1][0])
 
     def fn(self, *inputs: Value | float) -> Value:
         """Build the graph on the given inputs (Values or floats) and return its root.
@@ -195,42 +195,40 @@ class Expression:
     def _repr_pretty_(self, printer: object, cycle: bool) -> None:
         printer.text(repr(self))  # type: ignore[attr-defined]  # hypothesis shows failing examples so
 
-    def _texts(self) -> list[str]:
-        texts: list[str] = []
+    def _texts(self) -> list[tuple[str, int]]:
+        """Each step's text with its precedence, parenthesized only where Python needs it."""
+        texts: list[tuple[str, int]] = []
         for step in self.steps:
             if step.kind == "input":
-                texts.append(self.names[step.index])
+                texts.append((self.names[step.index], _ATOM))
             elif step.kind == "const":
-                texts.append(repr(step.value))
+                texts.append((repr(step.value), _UNARY if step.value < 0 else _ATOM))
             else:
                 assert step.op is not None
                 texts.append(_op_text(step.op, [texts[i] for i in step.args], step.params))
         return texts
 
 
-_INFIX = {"add": "+", "mul": "*", "powv": "**"}
+# precedences: a + b < a * b < -a < a ** b < names, numbers and calls
+_ADD, _MUL, _UNARY, _POW, _ATOM = range(5)
+#: infix rows: symbol, precedence, and the least precedence each operand may have unparenthesized
+#: (a + (b + c) keeps its parentheses: it is another graph than a + b + c)
+_INFIX = {"add": ("+", _ADD, _ADD, _MUL), "mul": ("*", _MUL, _MUL, _UNARY), "powv": ("**", _POW, _ATOM, _UNARY)}
 
 
-def _op_text(op: Op, args: Sequence[str], params: Sequence[float]) -> str:
-    """One step as ``microprop.expr`` text; binary steps are parenthesized."""
+def _wrap(text: tuple[str, int], least: int) -> str:
+    return text[0] if text[1] >= least else f"({text[0]})"
+
+
+def _op_text(op: Op, args: Sequence[tuple[str, int]], params: Sequence[float]) -> tuple[str, int]:
+    """One step as ``microprop.expr`` text, with its precedence."""
     if OPS.get(op.name) is op and op.name in _INFIX:
-        return f"({args[0]} {_INFIX[op.name]} {args[1]})"
+        symbol, precedence, left, right = _INFIX[op.name]
+        return f"{_wrap(args[0], left)} {symbol} {_wrap(args[1], right)}", precedence
     if OPS.get(op.name) is op and op.name == "pow":
-        return f"({args[0]} ** {params[0]!r})"
-    return f"{op.name}({', '.join([*args, *map(repr, params)])})"  # a function of expr (or a custom row)
-
-
-def _unwrap(text: str) -> str:
-    """Drop one pair of parentheses around the whole text."""
-    if not (text.startswith("(") and text.endswith(")")):
-        return text
-    depth = 0
-    for i, ch in enumerate(text):
-        depth += ch == "("
-        depth -= ch == ")"
-        if depth == 0 and i < len(text) - 1:
-            return text  # "(a) * (b)": the first parenthesis closes early
-    return text[1:-1]
+        return f"{_wrap(args[0], _ATOM)} ** {params[0]!r}", _POW
+    # a function of microprop.expr (or a custom row)
+    return f"{op.name}({', '.join([*(a[0] for a in args), *map(repr, params)])})", _ATOM
 
 
 class _Builder:
