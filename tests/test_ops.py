@@ -402,3 +402,33 @@ def cases_inside(op: Op) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """The middle of each input's and parameter's domain."""
     mid = lambda bounds: (float(bounds[0]) + float(bounds[1])) / 2  # noqa: E731
     return tuple(map(mid, op.domain)), tuple(map(mid, op.params_domain))
+
+
+# --- composed operators: - and / are built from the rows, with the same IEEE results ----------------
+
+COMPOSED: list[tuple[str, Callable, tuple[float, ...], float, tuple[float, ...]]] = [
+    ("x / y", operator.truediv, (1.0, 0.0), inf, (inf, -inf)),
+    ("x / y", operator.truediv, (-1.0, 0.0), -inf, (inf, inf)),
+    ("x / y", operator.truediv, (1.0, -0.0), -inf, (-inf, -inf)),
+    ("x / y", operator.truediv, (0.0, 0.0), nan, (inf, nan)),
+    ("x / y", operator.truediv, (6.0, -3.0), -2.0, (-1 / 3, -2 / 3)),
+    ("x / y", operator.truediv, (1.0, inf), 0.0, (0.0, -0.0)),
+    ("x - y", operator.sub, (inf, inf), nan, (1.0, -1.0)),
+    ("x - y", operator.sub, (-1e308, 1e308), -inf, (1.0, -1.0)),
+    ("-x", lambda x: -x, (inf,), -inf, (-1.0,)),
+    ("-x", lambda x: -x, (nan,), nan, (-1.0,)),
+]
+
+
+@pytest.mark.parametrize(
+    "text, fn, inputs, value, grads", COMPOSED, ids=[f"{c[0]} at {c[2]}" for c in COMPOSED]
+)
+def test_composed_operators_ieee(text: str, fn: Callable, inputs: tuple, value: float, grads: tuple) -> None:
+    """x / 0 is ±inf, 0 / 0 nan, inf - inf nan, with PyTorch's grads (d(x/y)/dy = -x/y²), never an
+    exception."""
+    leaves = [Value(x) for x in inputs]
+    out = fn(*leaves)
+    out.backward()
+    assert same_float(out.data, value, rel=1e-15), out.data
+    for leaf, want in zip(leaves, grads):
+        assert same_float(leaf.grad, want, rel=1e-15, zero_sign=False), [v.grad for v in leaves]

@@ -125,6 +125,12 @@ def test_readme_property_tests_run(tmp_path: Path) -> None:
     """The README's property tests, copied into a file, pass under pytest."""
     path = tmp_path / "test_readme_snippet.py"
     path.write_text(readme_snippet())
+    # hypothesis's default 200 ms deadline would make a loaded machine flaky; the snippet is untouched
+    (tmp_path / "conftest.py").write_text(
+        "from hypothesis import settings\n"
+        "settings.register_profile('readme', deadline=None, max_examples=50)\n"
+        "settings.load_profile('readme')\n"
+    )
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)],
         capture_output=True,
@@ -134,3 +140,12 @@ def test_readme_property_tests_run(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout
+
+
+def test_import_microprop_does_not_need_hypothesis() -> None:
+    """import microprop (and its engine, explainer, gradcheck, cli) leaves hypothesis unimported."""
+    code = (
+        "import sys, microprop, microprop.gradcheck, microprop.explain, microprop.cli, microprop.expr; "
+        "assert 'hypothesis' not in sys.modules and 'microprop.testing' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
