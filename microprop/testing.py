@@ -17,10 +17,9 @@ True
 
 from __future__ import annotations
 
-import math
 import shlex
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Sequence
 
 from hypothesis import strategies as st
 
@@ -124,6 +123,7 @@ class Expression:
     ``microprop.expr`` (shared subexpressions written out again) and ``command()`` the
     ``microprop check`` line that reproduces a failure.
 
+    >>> import math
     >>> x = Step("input", index=0)
     >>> square = Step("op", OPS["mul"], args=(0, 0))
     >>> e = Expression(("x1",), (3.0,), (x, square, Step("op", OPS["tanh"], args=(1,))))
@@ -213,7 +213,11 @@ class Expression:
 _ADD, _MUL, _UNARY, _POW, _ATOM = range(5)
 #: infix rows: symbol, precedence, and the least precedence each operand may have unparenthesized
 #: (a + (b + c) keeps its parentheses: it is another graph than a + b + c)
-_INFIX = {"add": ("+", _ADD, _ADD, _MUL), "mul": ("*", _MUL, _MUL, _UNARY), "powv": ("**", _POW, _ATOM, _UNARY)}
+_INFIX = {
+    "add": ("+", _ADD, _ADD, _MUL),
+    "mul": ("*", _MUL, _MUL, _UNARY),
+    "powv": ("**", _POW, _ATOM, _UNARY),
+}
 
 
 def _wrap(text: tuple[str, int], least: int) -> str:

@@ -208,7 +208,7 @@ def test_non_real_operands_raise_type_error_naming_the_type(bad: object) -> None
     with pytest.raises(TypeError, match=f"not {kind}"):
         Value(bad)  # type: ignore[arg-type]
     x = Value(2.0)
-    for symbol, op in OPERATORS.items():
+    for op in OPERATORS.values():
         for args in ((x, bad), (bad, x)):
             with pytest.raises(TypeError, match=f"real number, not {kind}"):
                 op(*args)
@@ -224,7 +224,10 @@ def test_numpy_scalars_on_both_sides(symbol: str, number: object) -> None:
     to the float computation; numpy defers to Value instead of making an array or a numpy scalar."""
     op = OPERATORS[symbol]
     x = Value(1.5)
-    for result, expected in ((op(x, number), op(1.5, float(number))), (op(number, x), op(float(number), 1.5))):
+    for result, expected in (
+        (op(x, number), op(1.5, float(number))),
+        (op(number, x), op(float(number), 1.5)),
+    ):
         assert type(result) is Value
         assert type(result.data) is float
         assert result.data == pytest.approx(expected, rel=1e-15)

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import math
-import shlex
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
-from microprop import OPS, Value, zero_grad
-from microprop.cli import main
+from microprop import zero_grad
 from microprop.expr import build
 from microprop.gradcheck import gradcheck
-from microprop.testing import MAX_TEXT, Expression, Step, expressions
+from microprop.testing import MAX_TEXT, Expression, expressions
 
 
 @given(expressions(max_leaves=4, max_ops=12))

@@ -64,7 +64,9 @@ def test_expressions_shrink_to_small_graphs() -> None:
     smallest = find(expressions(), lambda e: True, settings=settings(database=None))
     assert len(smallest.inputs) == 1 and sum(s.kind == "op" for s in smallest.steps) == 1
     shared = find(
-        expressions(), lambda e: any(len(set(s.args)) < len(s.args) for s in e.steps), settings=settings(database=None)
+        expressions(),
+        lambda e: any(len(set(s.args)) < len(s.args) for s in e.steps),
+        settings=settings(database=None),
     )
     assert re.fullmatch(r"x1 (\+|\*|\*\*) x1", shared.text), shared.text
 
@@ -117,7 +119,7 @@ def test_command_reproduces_the_check(e: Expression) -> None:
 def readme_snippet() -> str:
     """The Python block of the README's "Testing your own gradients" section."""
     section = README.read_text().split("## Testing your own gradients", 1)[1].split("\n## ", 1)[0]
-    (code,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    (code,) = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
     return code
 
 
@@ -133,6 +135,7 @@ def test_readme_property_tests_run(tmp_path: Path) -> None:
     )
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)],
+        check=False,
         capture_output=True,
         text=True,
         cwd=tmp_path,
