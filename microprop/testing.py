@@ -126,11 +126,11 @@ class Expression:
     >>> import math
     >>> x = Step("input", index=0)
     >>> square = Step("op", OPS["mul"], args=(0, 0))
-    >>> e = Expression(("x1",), (3.0,), (x, square, Step("op", OPS["tanh"], args=(1,))))
+    >>> e = Expression(("x0",), (3.0,), (x, square, Step("op", OPS["tanh"], args=(1,))))
     >>> e.text, e.fn(*e.inputs).data == math.tanh(9.0)
-    ('tanh(x1 * x1)', True)
+    ('tanh(x0 * x0)', True)
     >>> e
-    Expression('tanh(x1 * x1)', x1=3.0)
+    Expression('tanh(x0 * x0)', x0=3.0)
     """
 
     names: tuple[str, ...]
@@ -144,7 +144,7 @@ class Expression:
     def fn(self, *inputs: Value | float) -> Value:
         """Build the graph on the given inputs (Values or floats) and return its root.
 
-        >>> e = Expression(("x1",), (2.0,), (Step("input"), Step("op", OPS["exp"], args=(0,))))
+        >>> e = Expression(("x0",), (2.0,), (Step("input"), Step("op", OPS["exp"], args=(0,))))
         >>> e.fn(0.0).data
         1.0
         """
@@ -166,7 +166,7 @@ class Expression:
     def ops(self) -> frozenset[str]:
         """Names of the op rows the graph uses.
 
-        >>> Expression(("x1",), (1.0,), (Step("input"), Step("op", OPS["log"], args=(0,)))).ops
+        >>> Expression(("x0",), (1.0,), (Step("input"), Step("op", OPS["log"], args=(0,)))).ops
         frozenset({'log'})
         """
         return frozenset(s.op.name for s in self.steps if s.op is not None)
@@ -174,16 +174,16 @@ class Expression:
     def values(self) -> dict[str, float]:
         """The inputs by name, as ``microprop.expr.build`` takes them.
 
-        >>> Expression(("x1",), (1.5,), (Step("input"),)).values()
-        {'x1': 1.5}
+        >>> Expression(("x0",), (1.5,), (Step("input"),)).values()
+        {'x0': 1.5}
         """
         return dict(zip(self.names, self.inputs))
 
     def command(self) -> str:
         """The ``microprop check`` command line for this expression at its inputs.
 
-        >>> Expression(("x1",), (-1.5,), (Step("input"), Step("op", OPS["relu"], args=(0,)))).command()
-        "microprop check 'relu(x1)' x1=-1.5"
+        >>> Expression(("x0",), (-1.5,), (Step("input"), Step("op", OPS["relu"], args=(0,)))).command()
+        "microprop check 'relu(x0)' x0=-1.5"
         """
         assignments = " ".join(f"{name}={value!r}" for name, value in self.values().items())
         return f"microprop check {shlex.quote(self.text)} {assignments}"
@@ -363,7 +363,7 @@ def _expressions(draw: Callable, max_leaves: int, max_ops: int, rows: tuple[Op, 
 
 
 def _prune(steps: Sequence[Step], root: int, inputs: Sequence[float]) -> Expression:
-    """Keep the steps the root depends on; name the inputs it uses x1, x2, ..."""
+    """Keep the steps the root depends on; name the inputs it uses x0, x1, ... (as gradcheck does)"""
     needed = {root}
     for i in range(root, -1, -1):
         if i in needed:
@@ -379,7 +379,7 @@ def _prune(steps: Sequence[Step], root: int, inputs: Sequence[float]) -> Express
             program.append(Step("input", index=input_number[s.index]))
         else:
             program.append(Step(s.kind, s.op, tuple(new_index[a] for a in s.args), s.params, 0, s.value))
-    names = tuple(f"x{k + 1}" for k in range(len(used)))
+    names = tuple(f"x{k}" for k in range(len(used)))
     return Expression(names, tuple(inputs[i] for i in used), tuple(program))
 
 
@@ -389,7 +389,7 @@ def expressions(
     """Random expression graphs over ``ops`` (every row of the table by default) on up to
     ``max_leaves`` inputs and ``max_ops`` op rows, shrinking to small graphs.
 
-    Operands may repeat (``x1 + x1``) and be shared by later ops; op results no later op
+    Operands may repeat (``x0 + x0``) and be shared by later ops; op results no later op
     used are added to the root. Each op's inputs stay inside its row's ``domain`` and
     clear of its ``kinks``: a node that would not fit is fed to it through an adapter,
     ``node * 2**-k + shift`` (an add and a mul with constants, visible in ``text``), which

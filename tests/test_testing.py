@@ -60,7 +60,7 @@ def test_expressions_mix_every_row() -> None:
 
 
 def test_expressions_shrink_to_small_graphs() -> None:
-    """The simplest expression is one op on one input; the simplest with a repeated operand is x1 ⊙ x1."""
+    """The simplest expression is one op on one input; the simplest with a repeated operand is x0 ⊙ x0."""
     smallest = find(expressions(), lambda e: True, settings=settings(database=None))
     assert len(smallest.inputs) == 1 and sum(s.kind == "op" for s in smallest.steps) == 1
     shared = find(
@@ -68,7 +68,7 @@ def test_expressions_shrink_to_small_graphs() -> None:
         lambda e: any(len(set(s.args)) < len(s.args) for s in e.steps),
         settings=settings(database=None),
     )
-    assert re.fullmatch(r"x1 (\+|\*|\*\*) x1", shared.text), shared.text
+    assert re.fullmatch(r"x0 (\+|\*|\*\*) x0", shared.text), shared.text
 
 
 def is_adapter(node: Value) -> bool:
