@@ -99,17 +99,20 @@ def test_x_times_x() -> None:
 
 def test_million_op_chain() -> None:
     """backward() through a 1,000,000-op chain works at the default recursion limit (no recursion)."""
-    assert sys.getrecursionlimit() <= 10_000  # the interpreter's default (1000), not raised for this test
+    assert sys.getrecursionlimit() <= 10_000  # not raised for this test (a recursive walk needs ~1e6)
     x = Value(0.5, label="x")
     c = Value(1e-6, label="c")
-    y = x
-    for _ in range(1_000_000):
-        y = y + c
-    y.backward()
+    gc.disable()  # the million young nodes would only make the cycle collector rescan them, often
+    try:
+        y = x
+        for _ in range(1_000_000):
+            y = y + c
+        y.backward()
+    finally:
+        gc.enable()
     assert y.data == pytest.approx(1.5, rel=1e-9)
     assert x.grad == 1.0
-    assert c.grad == 1_000_000.0
-    assert len(y.topo_order()) == 1_000_002
+    assert c.grad == 1_000_000.0  # one edge per op: the chain is a million ops long
 
 
 def test_backward_twice_accumulates_leaves_and_resets_the_rest() -> None:

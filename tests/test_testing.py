@@ -130,7 +130,7 @@ def test_readme_property_tests_run(tmp_path: Path) -> None:
     # hypothesis's default 200 ms deadline would make a loaded machine flaky; the snippet is untouched
     (tmp_path / "conftest.py").write_text(
         "from hypothesis import settings\n"
-        "settings.register_profile('readme', deadline=None, max_examples=50)\n"
+        "settings.register_profile('readme', deadline=None, max_examples=30)\n"
         "settings.load_profile('readme')\n"
     )
     result = subprocess.run(
