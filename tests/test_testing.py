@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from microprop import OPS, Op, Value, ops
 from microprop.cli import main
+from microprop.gradcheck import gradcheck
 from microprop.testing import KINK_MARGIN, Expression, expressions, floats_in, op_cases, params_in
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -102,6 +103,17 @@ def test_expressions_take_custom_rows(e: Expression) -> None:
     """ops= restricts graphs to the given rows, custom ones included (the adapters add only add and mul)."""
     assert e.ops <= {"sin", "mul", "add"}
     assert isinstance(e.fn(*e.inputs), Value)
+
+
+def test_a_wrong_derivative_shrinks_to_one_op() -> None:
+    """As the README says: sin with sin(a) as its derivative fails gradcheck, shrunk to sin(x0) at 0."""
+    wrong = Op("sin", "sin", math.sin, lambda out, a: (math.sin(a),), "d/da = sin(a)", domain=((-3.0, 3.0),))
+
+    def fails(e: Expression) -> bool:
+        return not gradcheck(e.fn, e.inputs, raise_on_failure=False).ok
+
+    e = find(expressions(ops=[wrong, OPS["mul"], OPS["tanh"]]), fails, settings=settings(database=None))
+    assert repr(e) == "Expression('sin(x0)', x0=0.0)"
 
 
 @settings(max_examples=20)
