@@ -9,7 +9,7 @@ OUT ?= microprop-demo
 
 demo: $(VENV)/.installed-demo
 	@bash .ci/system-deps.sh dot
-	$(BIN)/python examples/lecture_neuron.py
+	$(BIN)/microprop demo --out $(OUT)
 
 test: $(VENV)/.installed-test
 	@bash .ci/system-deps.sh dot chromium

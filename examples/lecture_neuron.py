@@ -1,8 +1,14 @@
-"""The neuron from the micrograd lecture: o = tanh(x1*w1 + x2*w2 + b), backward by hand.
+"""The neuron from the micrograd lecture: o = tanh(x1*w1 + x2*w2 + b), backward by hand,
+with its graph drawn forward (values) and backward (grads and each edge's contribution).
 
-Run: python examples/lecture_neuron.py
+Run: python examples/lecture_neuron.py [OUT_DIR]      (images need Graphviz's dot)
 Published numbers: o = 0.7071; grads x1 -1.5, w1 1.0, x2 0.5, w2 0.0, b 0.5.
 """
+
+from __future__ import annotations
+
+import pathlib
+import sys
 
 from microprop import Value
 from microprop.explain import explain
@@ -28,6 +34,25 @@ def lecture_neuron() -> dict[str, Value]:
     return {v.label: v for v in o.topo_order()}
 
 
-if __name__ == "__main__":
+def render(o: Value, out_dir: str | pathlib.Path) -> list[pathlib.Path]:
+    """Write the forward and backward graph images of ``o`` into ``out_dir``."""
+    from microprop import viz
+
+    out = pathlib.Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return [
+        viz.save(o, out / "lecture_neuron_forward.png", view="forward"),
+        viz.save(o, out / "lecture_neuron_backward.png", view="backward"),
+    ]
+
+
+def main(out_dir: str = "lecture-neuron") -> None:
+    """Print the step-by-step backward pass, then draw the graph."""
     nodes = lecture_neuron()
     print(explain(nodes["o"]))
+    for path in render(nodes["o"], out_dir):
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:2])

@@ -19,7 +19,7 @@ from typing import Sequence
 from . import __version__
 
 #: subcommand modules under microprop.commands, in the order --help lists them
-COMMANDS: tuple[str, ...] = ("step", "check", "quiz")
+COMMANDS: tuple[str, ...] = ("demo", "step", "check", "quiz", "render")
 
 DESCRIPTION = """\
 microprop: a scalar autograd engine for learning and teaching backpropagation.

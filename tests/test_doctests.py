@@ -9,12 +9,15 @@ import pkgutil
 import pytest
 
 import microprop
+import microprop.viz
 
+# microprop.viz lives in viz/ (package_dir), so it is walked on its own path
 MODULES = sorted(
     name
-    for _, name, _ in pkgutil.walk_packages(microprop.__path__, "microprop.")
+    for package in (microprop, microprop.viz)
+    for _, name, _ in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
     if not name.endswith("__main__")
-)
+) + ["microprop.viz"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,0 +1,268 @@
+"""``microprop demo [--out DIR]``: the tour. The lecture neuron's backward pass step by
+step, its graph drawn forward and backward and as a stepper page, then micrograd's
+moons MLP trained with a progress bar, its decision boundary and its loss curve."""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+import time
+from dataclasses import dataclass, field
+
+from ..engine import Value, no_grad
+from ..explain import explain
+from ._common import subcommand
+
+DESCRIPTION = """\
+Run the tour on built-in data (no network, no arguments needed):
+  1. the neuron from micrograd's lecture, o = tanh(x1*w1 + x2*w2 + b): its forward
+     pass and each backward step, printed; its graph drawn forward (values) and
+     backward (grads), and the page that steps through both passes in a browser;
+  2. micrograd's demo: an MLP(2, [16, 16, 1]) learns the two-moons data (100 points)
+     with a max-margin loss, L2 regularization and SGD, reproducing micrograd's
+     losses; then its decision boundary and its loss curve as images.
+Every file written goes into DIR, listed at the end. Graph images need Graphviz's
+dot program (without it they are skipped with a hint); the rest needs the 'demo'
+extras (pip install 'microprop[demo]': matplotlib and scikit-learn)."""
+
+EXAMPLES = """\
+  microprop demo
+  microprop demo --out /tmp/tour
+  microprop demo --steps 20          (a shorter training run)"""
+
+MOONS_SEED = 1337  # micrograd's demo seeds both random and numpy.random with it
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``demo`` subcommand."""
+    parser = subcommand(
+        subparsers, "demo", "the tour: the lecture neuron, then an MLP on two moons", DESCRIPTION, EXAMPLES
+    )
+    parser.add_argument(
+        "--out", metavar="DIR", default="microprop-demo", help="folder for the files (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--steps",
+        metavar="N",
+        type=_steps,
+        default=100,
+        help="training steps (default: %(default)s, as micrograd)",
+    )
+    parser.set_defaults(func=run)
+
+
+def _steps(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if not 1 <= n <= 10_000:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 10000, not {n}")
+    return n
+
+
+@dataclass
+class Tour:
+    """What the demo wrote, and what it skipped and why."""
+
+    out: pathlib.Path
+    written: list[pathlib.Path] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _heading(text: str) -> None:
+    print(f"\n== {text} " + "=" * max(0, 70 - len(text)))
+
+
+# --- 1. the lecture neuron ---------------------------------------------------------------
+
+
+def lecture_neuron() -> Value:
+    """o = tanh(x1·w1 + x2·w2 + b) with the lecture's numbers and labels.
+
+    >>> round(lecture_neuron().data, 4)
+    0.7071
+    """
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1, x2w2 = x1 * w1, x2 * w2
+    x1w1.label, x2w2.label = "x1w1", "x2w2"
+    s = x1w1 + x2w2
+    s.label = "x1w1x2w2"
+    n = s + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o
+
+
+def _neuron_part(tour: Tour) -> None:
+    _heading("1. the lecture neuron: o = tanh(x1*w1 + x2*w2 + b)")
+    o = lecture_neuron()
+    print(explain(o))  # runs backward and prints each step
+    from .. import viz
+
+    try:
+        for view in ("forward", "backward"):
+            tour.written.append(viz.save(o, tour.out / f"neuron_{view}.png", view=view))
+        tour.written.append(viz.save_stepper(o, tour.out / "neuron_stepper.html"))
+    except viz.GraphvizMissing as err:
+        tour.skipped.append(f"graph images and stepper page: {err}")
+
+
+# --- 2. micrograd's moons MLP ------------------------------------------------------------
+
+
+@dataclass
+class History:
+    """Loss and accuracy after each training step."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+
+
+def moons_data():  # -> tuple[np.ndarray, np.ndarray]
+    """micrograd's data: ``make_moons(100, noise=0.1)`` after seeding with 1337; y in {-1, 1}.
+
+    >>> X, y = moons_data()
+    >>> X.shape, sorted(set(y.tolist()))
+    ((100, 2), [-1, 1])
+    """
+    import random
+
+    import numpy as np
+    from sklearn.datasets import make_moons
+
+    np.random.seed(MOONS_SEED)
+    random.seed(MOONS_SEED)  # the MLP's weights come from here, as in micrograd
+    X, y = make_moons(n_samples=100, noise=0.1)
+    return X, y * 2 - 1
+
+
+def train_moons(X, y, steps: int, progress: bool = True):  # -> tuple[MLP, History]
+    """micrograd's training loop on microprop's nn, losses and optim: the same numbers.
+
+    >>> X, y = moons_data()
+    >>> model, history = train_moons(X[:10], y[:10], 2, progress=False)
+    >>> len(history.loss), type(model).__name__
+    (2, 'MLP')
+    """
+    from tqdm import tqdm
+
+    from ..losses import hinge, l2_penalty
+    from ..nn import MLP
+    from ..optim import SGD, LambdaLR
+
+    model = MLP(2, [16, 16, 1])
+    params = model.parameters()
+    opt = SGD(params, lr=1.0)
+    schedule = LambdaLR(opt, lambda k: 1.0 - 0.9 * k / 100)
+    history = History()
+    inputs = [[Value(x) for x in row] for row in X]
+    bar = tqdm(range(steps), desc="training", unit="step", disable=not progress, file=sys.stderr)
+    for _ in bar:
+        scores = [model(row) for row in inputs]
+        loss = hinge(scores, y) + 1e-4 * l2_penalty(params)
+        accuracy = sum((yi > 0) == (s.data > 0) for yi, s in zip(y, scores)) / len(y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        schedule.step()
+        history.loss.append(loss.data)
+        history.accuracy.append(float(accuracy))
+        bar.set_postfix(loss=f"{loss.data:.4f}", accuracy=f"{accuracy:.0%}")
+    return model, history
+
+
+def plot_boundary(model, X, y, path: pathlib.Path, h: float = 0.1) -> pathlib.Path:
+    """The model's decision regions (score > 0) with the data on top, as micrograd draws them.
+
+    >>> import tempfile
+    >>> X, y = moons_data(); model, _ = train_moons(X[:4], y[:4], 1, progress=False)
+    >>> plot_boundary(model, X, y, pathlib.Path(tempfile.mkdtemp()) / "b.png", h=0.5).stat().st_size > 0
+    True
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    xx, yy = np.meshgrid(
+        np.arange(X[:, 0].min() - 1, X[:, 0].max() + 1, h), np.arange(X[:, 1].min() - 1, X[:, 1].max() + 1, h)
+    )
+    with no_grad():
+        scores = np.array([model(row).data for row in np.c_[xx.ravel(), yy.ravel()]]).reshape(xx.shape)
+    fig, ax = plt.subplots(figsize=(6, 5))
+    bounds = [min(scores.min(), 0.0) - 1, 0.0, max(scores.max(), 0.0) + 1]
+    ax.contourf(xx, yy, scores, levels=bounds, colors=["#fdae61", "#abdda4"], alpha=0.9)
+    ax.contour(xx, yy, scores, levels=[0.0], colors="k", linewidths=1)
+    ax.scatter(X[:, 0], X[:, 1], c=y, s=40, cmap=plt.cm.Spectral, edgecolors="k", linewidths=0.5)
+    ax.set(xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()), xlabel="x₁", ylabel="x₂")
+    ax.set_title("MLP(2, [16, 16, 1]) on two moons: decision boundary (score = 0)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_history(history: History, path: pathlib.Path) -> pathlib.Path:
+    """Loss (log scale) and accuracy against the training step.
+
+    >>> import tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "loss.png"
+    >>> plot_history(History([1.0, 0.5], [0.5, 1.0]), path).stat().st_size > 0
+    True
+    """
+    import matplotlib.pyplot as plt
+
+    steps = range(len(history.loss))
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(steps, history.loss, color="tab:blue", label="loss")
+    ax.set(yscale="log", xlabel="step", ylabel="loss (max-margin + 1e-4·L2)")
+    ax.grid(alpha=0.3)
+    acc = ax.twinx()
+    acc.plot(steps, [100 * a for a in history.accuracy], color="tab:orange", label="accuracy")
+    acc.set(ylabel="accuracy (%)", ylim=(0, 105))
+    fig.legend(loc="center right", bbox_to_anchor=(0.85, 0.5))
+    ax.set_title("training the moons MLP (SGD, lr 1.0 → 0.1)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _moons_part(tour: Tour, steps: int) -> None:
+    _heading(f"2. micrograd's demo: MLP(2, [16, 16, 1]) on two moons, {steps} steps")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        X, y = moons_data()
+    except ImportError as err:
+        tour.skipped.append(
+            f"the moons MLP: needs the demo extras ({err.name}): pip install 'microprop[demo]'"
+        )
+        return
+    start = time.perf_counter()
+    model, history = train_moons(X, y, steps)
+    seconds = time.perf_counter() - start
+    print(f"step 0 loss {history.loss[0]!r} (micrograd: 0.8958441028683222)")
+    print(
+        f"step {steps - 1} loss {history.loss[-1]:.6f}, accuracy {history.accuracy[-1]:.0%} ({seconds:.1f} s)"
+    )
+    tour.written.append(plot_boundary(model, X, y, tour.out / "moons_boundary.png"))
+    tour.written.append(plot_history(history, tour.out / "moons_loss.png"))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the tour into ``args.out``; skipped parts are listed with the reason."""
+    tour = Tour(pathlib.Path(args.out))
+    tour.out.mkdir(parents=True, exist_ok=True)
+    _neuron_part(tour)
+    _moons_part(tour, args.steps)
+    _heading("files written")
+    for path in tour.written:
+        print(f"  {path}  ({path.stat().st_size:,} bytes)")
+    for reason in tour.skipped:
+        print(f"  skipped {reason}")
+    return 0

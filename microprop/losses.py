@@ -1,0 +1,212 @@
+"""Loss functions and penalties, composed from the op table (so backward needs nothing new).
+
+Each takes predictions and targets as one number/Value or as equal-length sequences,
+and returns the mean over them as a Value (``reduction="sum"`` for the sum). The
+mean is ``sum(terms) * (1.0 / n)``, micrograd's composition, so its demo loss comes
+out bit for bit. Numerics follow PyTorch: ``bce`` clamps its logs at -100,
+``bce_with_logits`` and the softmax family never overflow, even for logits of 1000.
+
+>>> from microprop import Value
+>>> loss = mse([Value(2.0), Value(0.5)], [1.0, 0.5])
+>>> loss.backward()
+>>> loss.data
+0.5
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from .engine import Value
+
+Scalar = Value | float
+Scalars = Scalar | Sequence[Scalar]
+
+LOG_CLAMP = -100.0  # PyTorch's BCELoss floor for log(p)
+
+
+def _as_list(x: Scalars) -> list[Scalar]:
+    if isinstance(x, (Value, int, float)) or getattr(x, "shape", None) == ():
+        return [x]  # type: ignore[list-item]
+    return list(x)  # type: ignore[arg-type]
+
+
+def _pairs(preds: Scalars, targets: Scalars) -> list[tuple[Scalar, Scalar]]:
+    p, t = _as_list(preds), _as_list(targets)
+    if len(p) != len(t):
+        raise ValueError(f"{len(p)} predictions but {len(t)} targets")
+    if not p:
+        raise ValueError("no predictions")
+    return list(zip(p, t))
+
+
+def _value(x: Scalar) -> Value:
+    return x if isinstance(x, Value) else Value(x)
+
+
+def _reduce(terms: list[Value], reduction: str) -> Value:
+    if reduction == "sum":
+        return sum(terms)  # type: ignore[return-value]
+    if reduction == "mean":
+        return sum(terms) * (1.0 / len(terms))  # type: ignore[return-value]
+    raise ValueError(f"reduction must be 'mean' or 'sum', not {reduction!r}")
+
+
+def mse(preds: Scalars, targets: Scalars, reduction: str = "mean") -> Value:
+    """Mean squared error ``mean((p - t)²)``.
+
+    >>> mse(Value(3.0), 1.0).data
+    4.0
+    """
+    return _reduce([(_value(p) - t) ** 2 for p, t in _pairs(preds, targets)], reduction)
+
+
+def mae(preds: Scalars, targets: Scalars, reduction: str = "mean") -> Value:
+    """Mean absolute error ``mean(|p - t|)``; its derivative at p = t is 0.
+
+    >>> mae([Value(3.0), Value(0.0)], [1.0, 1.0]).data
+    1.5
+    """
+    return _reduce([(_value(p) - t).abs() for p, t in _pairs(preds, targets)], reduction)
+
+
+def clamped_log(p: Scalar, floor: float = LOG_CLAMP) -> Value:
+    """``max(log p, floor)``: below the floor the result is the constant ``floor``,
+    with derivative 0 (as ``torch.clamp``); nan stays nan.
+
+    >>> clamped_log(0.0).data, round(clamped_log(0.5).data, 6)
+    (-100.0, -0.693147)
+    """
+    out = _value(p).log()
+    return Value(floor) if out.data < floor else out
+
+
+def bce(probs: Scalars, targets: Scalars, reduction: str = "mean") -> Value:
+    """Binary cross-entropy on probabilities: ``-(t·log p + (1-t)·log(1-p))``.
+
+    Each log is clamped at -100, as PyTorch's ``BCELoss`` does, so a confident wrong
+    answer costs 100, not inf. (There the derivative is 0; PyTorch's fused kernel
+    instead caps it near 1e12. ``bce_with_logits`` avoids the question.)
+
+    >>> round(bce(Value(0.8), 1.0).data, 6), bce(0.0, 1.0).data
+    (0.223144, 100.0)
+    """
+    terms = []
+    for p, t in _pairs(probs, targets):
+        p = _value(p)
+        terms.append(-(t * clamped_log(p) + (1 - t) * clamped_log(1 - p)))
+    return _reduce(terms, reduction)
+
+
+def bce_with_logits(logits: Scalars, targets: Scalars, reduction: str = "mean") -> Value:
+    """Binary cross-entropy on logits z, ``t·softplus(-z) + (1-t)·softplus(z)``:
+    the same as ``bce(sigmoid(z), t)`` but stable for any z; the derivative is
+    ``sigmoid(z) - t``.
+
+    >>> bce_with_logits(Value(1000.0), 0.0).data, bce_with_logits(Value(-1000.0), 0.0).data
+    (1000.0, 0.0)
+    """
+    terms = []
+    for z, t in _pairs(logits, targets):
+        z = _value(z)
+        if t == 1:
+            terms.append((-z).softplus())
+        elif t == 0:
+            terms.append(z.softplus())
+        else:
+            terms.append(t * (-z).softplus() + (1 - t) * z.softplus())
+    return _reduce(terms, reduction)
+
+
+def _shifted(logits: Sequence[Scalar]) -> list[Value]:
+    """``logits - max(logits)``: the max is a constant, which changes no gradient."""
+    values = [_value(z) for z in logits]
+    if not values:
+        raise ValueError("softmax of no logits")
+    top = max(v.data for v in values)
+    if top in (float("inf"), float("-inf")):
+        return values  # nothing to shift by; inf - inf would be nan
+    return [v - top for v in values]
+
+
+def softmax(logits: Sequence[Scalar]) -> list[Value]:
+    """``exp(z_i) / Σ exp(z_j)``, computed on ``z - max(z)`` so it never overflows.
+
+    >>> [round(p.data, 6) for p in softmax([Value(1000.0), Value(0.0)])]
+    [1.0, 0.0]
+    """
+    exps = [v.exp() for v in _shifted(logits)]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def log_softmax(logits: Sequence[Scalar]) -> list[Value]:
+    """``z_i - log Σ exp(z_j)`` (log-sum-exp with the max subtracted).
+
+    >>> [p.data for p in log_softmax([Value(1000.0), Value(0.0)])]
+    [0.0, -1000.0]
+    """
+    shifted = _shifted(logits)
+    lse = sum(v.exp() for v in shifted).log()
+    return [v - lse for v in shifted]
+
+
+def cross_entropy(
+    logits: Sequence[Scalar] | Sequence[Sequence[Scalar]],
+    targets: int | Sequence[int],
+    reduction: str = "mean",
+) -> Value:
+    """``-log_softmax(z)[target]`` for class-index targets, as ``torch.nn.functional.cross_entropy``.
+
+    ``logits`` is one sample's scores (with an int target) or a list of them (with a
+    list of targets).
+
+    >>> round(cross_entropy([Value(2.0), Value(1.0), Value(0.1)], 0).data, 6)
+    0.41703
+    >>> cross_entropy([[Value(1000.0), Value(0.0)]], [1]).data
+    1000.0
+    """
+    if isinstance(targets, int) or getattr(targets, "shape", None) == ():
+        batch, labels = [logits], [int(targets)]  # type: ignore[arg-type]
+    else:
+        batch, labels = list(logits), [int(t) for t in targets]  # type: ignore[arg-type]
+    if len(batch) != len(labels):
+        raise ValueError(f"{len(batch)} samples but {len(labels)} targets")
+    terms = []
+    for row, k in zip(batch, labels):
+        if not 0 <= k < len(row):  # type: ignore[arg-type]
+            raise IndexError(f"target {k} out of range for {len(row)} classes")  # type: ignore[arg-type]
+        terms.append(-log_softmax(row)[k])  # type: ignore[arg-type]
+    return _reduce(terms, reduction)
+
+
+def hinge(scores: Scalars, targets: Scalars, reduction: str = "mean") -> Value:
+    """Max-margin loss ``relu(1 - y·s)`` for labels y in {-1, +1}; micrograd's demo
+    loss, built the same way (``(1 + -y*s).relu()``).
+
+    >>> hinge([Value(2.0), Value(0.5)], [1, -1]).data
+    0.75
+    """
+    terms = [(1 + -y * _value(s)).relu() for s, y in _pairs(scores, targets)]
+    return _reduce(terms, reduction)
+
+
+max_margin = hinge
+
+
+def l1_penalty(params: Iterable[Value]) -> Value:
+    """``Σ |p|``: the L1 (lasso) penalty; add ``alpha * l1_penalty(...)`` to a loss.
+
+    >>> l1_penalty([Value(-2.0), Value(3.0)]).data
+    5.0
+    """
+    return sum(p.abs() for p in params)  # type: ignore[return-value]
+
+
+def l2_penalty(params: Iterable[Value]) -> Value:
+    """``Σ p²``: the L2 penalty (weight decay), as micrograd's ``sum(p*p ...)``.
+
+    >>> l2_penalty([Value(-2.0), Value(3.0)]).data
+    13.0
+    """
+    return sum(p * p for p in params)  # type: ignore[return-value]

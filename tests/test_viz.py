@@ -1,0 +1,340 @@
+"""microprop.viz: DOT snapshots, determinism, step frames, the guard, rendering and
+missing Graphviz. Regenerate the snapshots with UPDATE_SNAPSHOTS=1 (and read the diff)."""
+
+from __future__ import annotations
+
+import math
+import os
+import pathlib
+import re
+import struct
+import xml.etree.ElementTree as ET
+
+import pytest
+from microprop.viz import GraphTooLarge, GraphvizMissing, draw, save, save_stepper, to_dot
+from microprop.viz.stepper import frame_data
+from microprop.viz.theme import THEMES
+from microprop.viz.walk import walk
+
+from microprop import Value
+from microprop.explain import backward_steps
+
+SNAPSHOTS = pathlib.Path(__file__).parent / "snapshots"
+
+
+def lecture_neuron() -> dict[str, Value]:
+    """The micrograd lecture's neuron, labelled as in the lecture."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1 = x1 * w1
+    x2w2 = x2 * w2
+    s = x1w1 + x2w2
+    n = s + b
+    o = n.tanh()
+    for v, name in ((x1w1, "x1w1"), (x2w2, "x2w2"), (s, "x1w1x2w2"), (n, "n"), (o, "o")):
+        v.label = name
+    return {v.label: v for v in o.topo_order()}
+
+
+def tiny_mlp() -> Value:
+    """A 2-2-1 MLP built by hand (relu hidden, linear out), each node scoped like nn's."""
+    x = [Value(1.0, label="x1"), Value(-2.0, label="x2")]
+    weights = {
+        "layer 1 / neuron 1": ([0.5, -0.25], 0.1),
+        "layer 1 / neuron 2": ([-0.75, 0.5], 0.2),
+        "layer 2 / neuron 1": ([1.5, -1.0], -0.3),
+    }
+
+    def neuron(inputs: list[Value], scope: str, relu: bool) -> Value:
+        ws, b = weights[scope]
+        before = {v for x_ in inputs for v in x_.topo_order()}
+        act = Value(b)
+        for w, xi in zip(ws, inputs):
+            act = act + Value(w) * xi
+        out = act.relu() if relu else act
+        for v in out.topo_order():
+            if v not in before:
+                v.scope = scope
+        return out
+
+    h = [neuron(x, "layer 1 / neuron 1", True), neuron(x, "layer 1 / neuron 2", True)]
+    return neuron(h, "layer 2 / neuron 1", False)
+
+
+def check_snapshot(name: str, text: str) -> None:
+    """Compare with tests/snapshots/NAME.dot (UPDATE_SNAPSHOTS=1 rewrites it)."""
+    path = SNAPSHOTS / f"{name}.dot"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOTS.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no snapshot {path.name}: run with UPDATE_SNAPSHOTS=1 and review it"
+    assert text == path.read_text(encoding="utf-8"), (
+        f"DOT differs from {path.name} (UPDATE_SNAPSHOTS=1 to accept)"
+    )
+
+
+# --- snapshots --------------------------------------------------------------------------
+
+
+def test_snapshot_forward() -> None:
+    """The lecture neuron's forward view matches its snapshot."""
+    check_snapshot("neuron_forward", to_dot(lecture_neuron()["o"]))
+
+
+def test_snapshot_backward() -> None:
+    """The lecture neuron's backward view matches its snapshot."""
+    check_snapshot("neuron_backward", to_dot(lecture_neuron()["o"], view="backward"))
+
+
+def test_snapshot_step() -> None:
+    """Backward step 3 of the lecture neuron matches its snapshot."""
+    check_snapshot("neuron_step3", to_dot(lecture_neuron()["o"], step=3))
+
+
+def test_snapshot_a_plus_a() -> None:
+    """``a + a`` (backward) matches its snapshot."""
+    a = Value(3.0, label="a")
+    check_snapshot("a_plus_a", to_dot(a + a, view="backward"))
+
+
+def test_snapshot_mlp_clusters() -> None:
+    """A scoped MLP draws nested clusters; the snapshot pins them."""
+    check_snapshot("mlp_clusters", to_dot(tiny_mlp(), view="backward", rankdir="TB"))
+
+
+def test_snapshot_mlp_collapsed() -> None:
+    """The scoped MLP with collapse=True draws one box per neuron; the snapshot pins it."""
+    check_snapshot("mlp_collapsed", to_dot(tiny_mlp(), view="backward", collapse=True, theme="dark"))
+
+
+# --- structure and determinism ----------------------------------------------------------
+
+
+def test_dot_is_byte_identical_for_equal_graphs() -> None:
+    """Two separately built, equal graphs give the same DOT, twice (ids are not id())."""
+    first = to_dot(lecture_neuron()["o"], view="backward")
+    nodes = lecture_neuron()
+    assert to_dot(nodes["o"], view="backward") == first
+    assert to_dot(nodes["o"], view="backward") == first
+
+
+def edge_labels(src: str) -> list[tuple[str, str, str]]:
+    """(tail, head, label text) of every labelled edge in DOT source."""
+    return re.findall(r"(\w+) -> (\w+) \[label=<<TABLE[^>]*><TR><TD>(.*?)</TD>", src)
+
+
+@pytest.mark.parametrize(
+    "build, label",
+    [(lambda a: a + a, "1.0 × 1.0 = 1.0"), (lambda a: a * a, "3.0 × 1.0 = 3.0")],
+    ids=["a+a", "x*x"],
+)
+def test_repeated_operand_draws_two_edges(build, label: str) -> None:
+    """``a + a`` and ``x * x`` keep both edges into the op, each with its contribution."""
+    a = Value(3.0, label="a")
+    src = to_dot(build(a), view="backward")
+    assert edge_labels(src) == [("v0", "o1", label)] * 2
+
+
+def test_op_nodes_are_labelled_from_the_op_table() -> None:
+    """Every op node's text is its op-table label (with params for pow)."""
+    x = Value(2.0, label="x")
+    y = (x**3).exp().sigmoid() + x.relu()
+    src = to_dot(y)
+    for label in ("^3.0", "exp", "σ", "ReLU", "+"):
+        assert f'[label="{label}"' in src or f"[label={label} " in src, label
+
+
+def test_backward_view_leaves_grads_alone() -> None:
+    """Drawing the backward view neither runs up leaf grads nor resets them."""
+    nodes = lecture_neuron()
+    draw(nodes["o"], view="backward")
+    assert nodes["x1"].grad == 0.0
+    nodes["o"].backward()
+    before = {name: v.grad for name, v in nodes.items()}
+    to_dot(nodes["o"], step=2)
+    to_dot(nodes["o"], view="backward")
+    assert {name: v.grad for name, v in nodes.items()} == before
+
+
+def test_backward_view_shows_engine_grads_and_edge_labels() -> None:
+    """Each grad cell shows the engine's grad; edges show local × upstream = contribution."""
+    nodes = lecture_neuron()
+    src = to_dot(nodes["o"], view="backward")
+    assert ("v0", "o2", "-3.0 × 0.5 = -1.5") in edge_labels(src)  # x1 -> (x1 × w1)
+    for name, grad in (("x1", "-1.5"), ("w1", "1.0"), ("x2", "0.5"), ("w2", "0.0"), ("b", "0.5")):
+        assert re.search(rf"<B>{name}</B>.*?grad {re.escape(grad)}<", src), name
+    assert "legend" in src
+
+
+def test_forward_view_has_no_grads() -> None:
+    """The forward view shows data only: no grad cells, no edge labels, no legend."""
+    src = to_dot(lecture_neuron()["o"])
+    assert "grad" not in src and edge_labels(src) == [] and "legend" not in src
+
+
+def test_step_frames_follow_the_explainer() -> None:
+    """Step k: the caption is explain's text for step k, its node current, its edges hot,
+    grads not reached yet shown as ?."""
+    nodes = lecture_neuron()
+    steps = backward_steps(lecture_neuron()["o"])
+    for k in range(1, len(steps) + 1):
+        src = to_dot(nodes["o"], step=k)
+        for line in steps[k - 1].text().splitlines():
+            assert line in src
+        current = re.findall(r"(v\d+) \[.*class=current", src)
+        assert [c for c in current] and f"<B>{steps[k - 1].name}</B>" in src.split(f"\t{current[0]} [")[
+            1
+        ].split("\n")[0]
+        assert src.count("class=hot") == len(steps[k - 1].contributions)
+    first = to_dot(nodes["o"], step=1)
+    assert "grad ?" in first and "grad ?" not in to_dot(nodes["o"], step=len(steps))
+
+
+def test_step_zero_knows_only_the_root() -> None:
+    """Before the first step only the output's grad (1) is known."""
+    src = to_dot(lecture_neuron()["o"], step=0)
+    assert src.count("grad ?") == 9 and "grad 1.0" in src
+    assert "backward starts at the output" in src
+
+
+def test_partial_grad_shows_the_sum_so_far() -> None:
+    """A node with one of two contributions in shows ``sum + ?``."""
+    x, y = Value(2.0, label="x"), Value(-3.0, label="y")
+    src = to_dot(x * y + x, step=1)
+    assert "grad 1.0 + ?" in src
+
+
+def test_nan_and_inf_are_flagged() -> None:
+    """An inf value and a nan grad get the warning mark and the flag colour."""
+    x = Value(0.0, label="x")
+    y = x.log() * 0.0  # log(0) = -inf; d/dx = 0 × (1/0) = nan
+    src = to_dot(y, view="backward")
+    assert "data -inf ⚠" in src and "grad nan ⚠" in src
+    assert src.count(THEMES["light"].flag) >= 3  # two cells and the legend
+
+
+def test_bad_options_raise_value_error() -> None:
+    """A bad view, rankdir, theme or step number is a ValueError naming the choices."""
+    y = Value(1.0, label="x") * 2
+    with pytest.raises(ValueError, match="view"):
+        draw(y, view="sideways")
+    with pytest.raises(ValueError, match="rankdir"):
+        draw(y, rankdir="XY")
+    with pytest.raises(ValueError, match="light, dark"):
+        draw(y, theme="neon")
+    with pytest.raises(ValueError, match="from 0 to 1"):
+        draw(y, step=2)
+
+
+def test_options_reach_the_dot() -> None:
+    """rankdir, theme and names show up in the DOT."""
+    x = Value(1.0)
+    y = x * 2
+    src = to_dot(y, rankdir="TB", theme="dark", names={x: "input"})
+    assert "rankdir=TB" in src and THEMES["dark"].bg in src and "<B>input</B>" in src
+
+
+def test_clusters_nest_by_scope() -> None:
+    """Scoped nodes sit in nested clusters labelled by each part of the scope."""
+    src = to_dot(tiny_mlp())
+    assert src.count("subgraph cluster_") == 5  # 2 layers, 3 neurons
+    assert 'label="layer 1"' in src and 'label="neuron 2"' in src
+
+
+def test_max_nodes_collapses_scoped_graph() -> None:
+    """Above max_nodes a scoped graph is collapsed into boxes, with a note saying so."""
+    src = to_dot(tiny_mlp(), max_nodes=12)
+    assert "scopes collapsed into 3 boxes" in src and "subgraph cluster_" in src
+    assert src.count("shape=box") == 3
+
+
+def test_max_nodes_refuses_unscoped_graph() -> None:
+    """An unscoped graph above max_nodes is refused with a message saying what to do."""
+    y = Value(1.0, label="x")
+    for _ in range(300):
+        y = y * 1.01
+    with pytest.raises(GraphTooLarge, match=r"601 nodes, more than max_nodes=400.*collapse=True"):
+        to_dot(y)
+    assert to_dot(y, max_nodes=1000).startswith("digraph")
+
+
+def test_frame_data_is_diff_encoded() -> None:
+    """Stepper frames after the first carry only what changed; both views are there."""
+    nodes = lecture_neuron()
+    data = frame_data(walk(nodes["o"]), nodes["o"])
+    back = data["views"]["backward"]["frames"]
+    assert len(back) == 6 and len(data["views"]["forward"]["frames"]) == 10
+    assert len(back[0]["text"]) == 10 and all(len(f.get("text", {})) <= 3 for f in back[1:])
+
+
+# --- rendering --------------------------------------------------------------------------
+
+
+def test_render_svg(dot_program: str, tmp_path: pathlib.Path) -> None:
+    """A rendered SVG is valid XML with one group per value node, carrying the grads."""
+    path = save(lecture_neuron()["o"], tmp_path / "n.svg", view="backward")
+    root = ET.parse(path).getroot()
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    ids = {g.get("id") for g in root.iterfind(".//s:g", ns)}
+    assert {f"v{i}" for i in range(10)} <= ids
+    texts = [t.text for t in root.iterfind(".//s:text", ns)]
+    assert "grad -1.5" in texts and "-3.0 × 0.5 = -1.5" in texts
+
+
+def test_render_png_and_pdf(dot_program: str, tmp_path: pathlib.Path, artifacts_dir: str) -> None:
+    """PNG and PDF come out with their magic bytes; the PNG has a sensible size."""
+    png = save(lecture_neuron()["o"], pathlib.Path(artifacts_dir) / "viz_neuron_step2.png", step=2)
+    head = png.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", head[16:24])
+    assert 600 < width < 4000 and 100 < height < 2000
+    pdf = save(tiny_mlp(), tmp_path / "mlp.pdf", view="backward")
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_unknown_suffix_is_refused(tmp_path: pathlib.Path) -> None:
+    """A file name whose suffix is not a format is a ValueError listing the formats."""
+    with pytest.raises(ValueError, match=r"\.svg, \.png"):
+        save(Value(1.0), tmp_path / "x.jpg")
+
+
+def test_missing_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) -> None:
+    """Without dot: to_dot and .dot files work; images and the stepper raise
+    GraphvizMissing naming the program and how to install it."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    y = lecture_neuron()["o"]
+    assert to_dot(y).startswith("digraph")
+    assert save(y, tmp_path / "y.dot").read_text(encoding="utf-8") == to_dot(y)
+    for name in ("y.png", "y.svg"):
+        with pytest.raises(GraphvizMissing, match=r"Graphviz's 'dot'.*apt-get install graphviz"):
+            save(y, tmp_path / name)
+    with pytest.raises(GraphvizMissing):
+        save_stepper(y, tmp_path / "y.html")
+    assert not (tmp_path / "y.png").exists()
+
+
+def test_stepper_page_is_small_and_self_contained(dot_program: str, tmp_path: pathlib.Path) -> None:
+    """The lecture neuron's page is far under 2 MB and loads nothing from the network."""
+    page = save_stepper(lecture_neuron()["o"], tmp_path / "s.html").read_text(encoding="utf-8")
+    assert len(page.encode()) < 200_000
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", page)
+    assert "url(" not in page and "@import" not in page
+
+
+def test_stepper_refuses_large_graph(tmp_path: pathlib.Path) -> None:
+    """The stepper shows every node, so it refuses a graph above max_nodes."""
+    y = Value(1.0, label="x")
+    for _ in range(30):
+        y = y + 1.0
+    with pytest.raises(GraphTooLarge, match="stepper shows every node"):
+        save_stepper(y, tmp_path / "s.html", max_nodes=50)
+    assert not (tmp_path / "s.html").exists()
+
+
+def test_single_leaf_draws() -> None:
+    """A lone value (no ops, no steps) draws in every view."""
+    x = Value(math.pi, label="x")
+    assert "data 3.142" in to_dot(x)
+    assert "grad 1.0" in to_dot(x, view="backward")
+    assert "grad 1.0" in to_dot(x, step=0)

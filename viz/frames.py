@@ -1,0 +1,183 @@
+"""What each picture shows, as data: one ``Frame`` per forward or backward step.
+
+The backward frames come from ``microprop.explain.backward_steps`` (the engine's own
+pass, listened to through its hook), so captions and numbers have one source with
+``microprop step``. Both the static step images and the HTML stepper read these frames.
+
+>>> from microprop import Value
+>>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
+>>> frames = backward_frames(walk(y), y)
+>>> [f.text[0] for f in frames]  # x's grad: unknown, then 3 + 3
+['?', '6.0']
+>>> frames[1].caption.splitlines()[0]
+'step 1  y = x × x   (×)   y.grad = 1.0'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from microprop.engine import Value
+from microprop.explain import BackwardStep, backward_steps, fmt, forward_steps, grad_derivation
+
+from .walk import Graph, walk
+
+DIGITS = 4  # significant digits drawn in nodes and on edges (captions use explain's 6)
+
+
+def num(x: float) -> str:
+    """A number as drawn: 4 significant digits.
+
+    >>> num(6.881373587), num(-1.5), num(float("nan"))
+    ('6.881', '-1.5', 'nan')
+    """
+    return fmt(x, DIGITS)
+
+
+@dataclass
+class Frame:
+    """The state of the picture at one step.
+
+    ``text`` holds, per node index, the number in the cell that changes in this view
+    (grad in the backward view, data in the forward view): a number, ``"?"`` when not
+    yet computed, or ``"1.0 + ?"`` when some but not all contributions have arrived.
+    ``status`` is ``current``, ``pending``, ``partial`` or ``""``; ``edge_text`` labels
+    the edges whose contribution has been sent; ``hot`` are the current step's edges.
+    """
+
+    caption: str
+    current: int | None
+    hot: tuple[int, ...]
+    text: dict[int, str]
+    status: dict[int, str]
+    edge_text: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class BackwardPass:
+    """One fresh backward pass from the root, run on the side: steps, every node's
+    grad, and each edge's (local, upstream, contribution)."""
+
+    steps: list[BackwardStep]
+    grads: list[float]
+    edge_values: dict[int, tuple[float, float, float]]
+    edge_step: dict[int, int]
+
+
+def backward_pass(graph: Graph, root: Value) -> BackwardPass:
+    """Run ``backward_steps`` from zero grads and put every grad back as it was, so
+    drawing never changes the graph.
+
+    >>> a = Value(2.0, label="a"); b = a * a; b.backward()
+    >>> p = backward_pass(walk(b), b)
+    >>> p.grads[0], a.grad, p.edge_values[0]
+    (4.0, 4.0, (2.0, 1.0, 2.0))
+    """
+    saved = [v.grad for v in graph.nodes]
+    try:
+        for v in graph.nodes:
+            v.grad = 0.0  # a fresh pass: leaves would otherwise accumulate
+        steps = backward_steps(root, dict(graph.names))
+        grads = [v.grad for v in graph.nodes]
+    finally:
+        for v, g in zip(graph.nodes, saved):
+            v.grad = g
+    by_slot = {(e.child, e.slot): e.index for e in graph.edges}
+    edge_values, edge_step = {}, {}
+    for step in steps:
+        child = graph.index[step.node]
+        for c in step.contributions:
+            e = by_slot[(child, c.slot)]
+            edge_values[e] = (c.local, c.upstream, c.value)
+            edge_step[e] = step.index
+    return BackwardPass(steps, grads, edge_values, edge_step)
+
+
+def edge_label(values: tuple[float, float, float]) -> str:
+    """``local × upstream = contribution`` for an edge into an op.
+
+    >>> edge_label((-3.0, 0.5, -1.5))
+    '-3.0 × 0.5 = -1.5'
+    """
+    local, upstream, value = values
+    return f"{num(local)} × {num(upstream)} = {num(value)}"
+
+
+def final_frame(graph: Graph, bp: BackwardPass) -> Frame:
+    """The backward view with every grad known and every edge labelled."""
+    n = len(graph.nodes)
+    return Frame(
+        caption="",
+        current=None,
+        hot=(),
+        text={i: num(bp.grads[i]) for i in range(n)},
+        status={i: "" for i in range(n)},
+        edge_text={e: edge_label(v) for e, v in bp.edge_values.items()},
+    )
+
+
+def backward_frames(graph: Graph, root: Value, bp: BackwardPass | None = None) -> list[Frame]:
+    """Frame 0 (only the root's grad, 1, is known), then one frame per backward step:
+    the step's node current, the edges it sends grads along hot, later grads ``?``."""
+    bp = bp or backward_pass(graph, root)
+    n = len(graph.nodes)
+    consumers = [0] * n
+    for e in graph.edges:
+        consumers[e.parent] += 1
+    received = [0] * n
+    sums = [0.0] * n
+    root_i = graph.index[root]
+    start = grad_derivation(bp.steps, root, graph.names[root])[0]
+    frames: list[Frame] = []
+    for k in range(len(bp.steps) + 1):
+        current = None
+        hot: tuple[int, ...] = ()
+        caption = start
+        if k:
+            step = bp.steps[k - 1]
+            current = graph.index[step.node]
+            hot = tuple(e for e, s in bp.edge_step.items() if s == k)
+            for e in hot:
+                p = graph.edges[e].parent
+                received[p] += 1
+                sums[p] += bp.edge_values[e][2]
+            caption = step.text()
+        text, status = {}, {}
+        for i in range(n):
+            if i == root_i or (consumers[i] and received[i] == consumers[i]):
+                text[i], status[i] = num(bp.grads[i] if i == root_i else sums[i]), ""
+            elif received[i]:
+                text[i], status[i] = f"{num(sums[i])} + ?", "partial"
+            else:
+                text[i], status[i] = "?", "pending"
+        if current is not None:
+            status[current] = "current"
+        edge_text = {e: edge_label(v) for e, v in bp.edge_values.items() if bp.edge_step[e] <= k}
+        frames.append(Frame(caption, current, hot, text, status, edge_text))
+    return frames
+
+
+def forward_frames(graph: Graph) -> list[Frame]:
+    """One frame per node in topological order: the node computed, its input edges
+    hot, nodes not yet computed ``?``; captions are ``explain``'s forward lines."""
+    steps = forward_steps(graph.nodes[-1], dict(graph.names))
+    n = len(graph.nodes)
+    frames = []
+    for k, step in enumerate(steps):
+        hot = tuple(e.index for e in graph.edges if e.child == k)
+        text = {i: num(graph.nodes[i].data) if i <= k else "?" for i in range(n)}
+        status = {i: "" if i < k else "pending" for i in range(n)}
+        status[k] = "current"
+        frames.append(Frame(step.text(), k, hot, text, status))
+    return frames
+
+
+__all__ = [
+    "Frame",
+    "BackwardPass",
+    "backward_pass",
+    "backward_frames",
+    "forward_frames",
+    "final_frame",
+    "walk",
+]

@@ -1,0 +1,71 @@
+"""Writing pictures: the format comes from the file name; rendering needs Graphviz's
+``dot`` program, and says how to install it when it is missing.
+
+>>> from microprop import Value
+>>> import pathlib, tempfile
+>>> x = Value(2.0, label="x"); y = x * x
+>>> path = save(y, pathlib.Path(tempfile.mkdtemp()) / "y.dot")  # .dot needs no Graphviz
+>>> path.read_text().startswith("digraph microprop")
+True
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+from typing import Any
+
+import graphviz
+
+from microprop.engine import Value
+
+FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv")
+
+INSTALL = (
+    "install Graphviz: 'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' "
+    "(macOS), 'conda install graphviz', or see https://graphviz.org/download/"
+)
+
+
+class GraphvizMissing(RuntimeError):
+    """Graphviz's ``dot`` program is needed to render an image and is not on PATH.
+
+    >>> print(GraphvizMissing.for_format("png"))  # doctest: +ELLIPSIS
+    rendering a .png needs Graphviz's 'dot' program, which is not on PATH; install Graphviz: ...
+    """
+
+    @classmethod
+    def for_format(cls, fmt: str) -> GraphvizMissing:
+        """The error for rendering ``fmt``, with the install hint and what works without dot."""
+        return cls(
+            f"rendering a .{fmt} needs Graphviz's 'dot' program, which is not on PATH; {INSTALL}. "
+            "Without it, to_dot() and saving to .dot still work."
+        )
+
+
+def pipe(digraph: graphviz.Digraph, fmt: str) -> bytes:
+    """Render a Digraph with ``dot`` to bytes in ``fmt`` (svg, png, pdf)."""
+    if shutil.which("dot", path=os.environ.get("PATH")) is None:
+        raise GraphvizMissing.for_format(fmt)
+    try:
+        return digraph.pipe(format=fmt, engine="dot")
+    except graphviz.ExecutableNotFound:
+        raise GraphvizMissing.for_format(fmt) from None
+
+
+def save(root: Value, path: str | os.PathLike[str], **options: Any) -> pathlib.Path:
+    """Draw ``root`` (options as ``draw``) and write it to ``path``; the suffix picks the
+    format (.svg, .png, .pdf, or .dot/.gv for DOT text). Returns the path."""
+    from .dot import build  # local: dot imports frames, which imports explain
+
+    path = pathlib.Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"can't tell the format of {str(path)!r}: use one of {', '.join(FORMATS)}")
+    digraph = build(root, **options)
+    if suffix in (".dot", ".gv"):
+        path.write_text(digraph.source, encoding="utf-8")
+    else:
+        path.write_bytes(pipe(digraph, suffix[1:]))
+    return path

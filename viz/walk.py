@@ -1,0 +1,155 @@
+"""A graph laid out for drawing: nodes numbered in topological order, one edge per
+operand slot (``a + a`` gives two), clusters from ``Value.scope``, and the
+``max_nodes`` guard.
+
+>>> from microprop import Value
+>>> a = Value(2.0, label="a"); b = a + a
+>>> g = walk(b)
+>>> [(g.node_id(e.parent), g.node_id(e.child), e.slot) for e in g.edges]
+[('v0', 'v1', 0), ('v0', 'v1', 1)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from microprop.engine import Value
+from microprop.explain import node_names
+
+SEP = " / "  # "layer 1 / neuron 3": a scope path
+
+
+class GraphTooLarge(ValueError):
+    """The graph has more nodes than ``max_nodes`` even with its clusters collapsed."""
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Operand ``slot`` of node ``child`` is node ``parent`` (indices into ``Graph.nodes``)."""
+
+    index: int
+    parent: int
+    child: int
+    slot: int
+
+    @property
+    def id(self) -> str:
+        """The edge's id in DOT and SVG: ``e0``, ``e1``, ..."""
+        return f"e{self.index}"
+
+
+@dataclass
+class Graph:
+    """What ``draw`` draws: nodes inputs-first, edges, names, and collapsed boxes.
+
+    ``box_of`` maps a node index to the scope box that hides it (only when collapsed);
+    ``note`` says why the graph was collapsed, if the guard did it.
+    """
+
+    nodes: list[Value]
+    index: dict[Value, int]
+    edges: list[Edge]
+    names: Mapping[Value, str]
+    box_of: dict[int, str] = field(default_factory=dict)
+    note: str = ""
+
+    @staticmethod
+    def node_id(i: int) -> str:
+        """A value node's id: ``v`` and its topological index."""
+        return f"v{i}"
+
+    def visible(self) -> list[int]:
+        """Indices of the nodes drawn on their own (not inside a collapsed box)."""
+        return [i for i in range(len(self.nodes)) if i not in self.box_of]
+
+    def boxes(self) -> dict[str, list[int]]:
+        """Each collapsed box and its member nodes, in order of first appearance."""
+        out: dict[str, list[int]] = {}
+        for i, key in sorted(self.box_of.items()):
+            out.setdefault(key, []).append(i)
+        return out
+
+    def box_id(self, key: str) -> str:
+        """A box's id, numbered by first appearance: ``box0``, ``box1``, ..."""
+        return f"box{list(self.boxes()).index(key)}"
+
+
+def scope_prefixes(scope: str) -> list[str]:
+    """Every enclosing cluster of a scope, outermost first.
+
+    >>> scope_prefixes("layer 1 / neuron 3")
+    ['layer 1', 'layer 1 / neuron 3']
+    >>> scope_prefixes("")
+    []
+    """
+    parts = [p.strip() for p in scope.split(SEP.strip())] if scope else []
+    return [SEP.join(parts[: k + 1]) for k in range(len(parts))]
+
+
+def _boxes(nodes: list[Value], depth: int | None) -> dict[int, str]:
+    """The box each scoped node falls in: its full scope, or its first ``depth`` parts."""
+    box_of = {}
+    for i, v in enumerate(nodes):
+        prefixes = scope_prefixes(v.scope)
+        if prefixes:
+            box_of[i] = prefixes[-1] if depth is None else prefixes[min(depth, len(prefixes)) - 1]
+    return box_of
+
+
+def _count(nodes: list[Value], box_of: dict[int, str]) -> int:
+    return len(nodes) - len(box_of) + len(set(box_of.values()))
+
+
+def walk(
+    root: Value,
+    *,
+    collapse: bool = False,
+    max_nodes: int = 400,
+    names: Mapping[Value, str] | None = None,
+) -> Graph:
+    """Number the graph of ``root`` for drawing.
+
+    With ``collapse``, nodes sharing a scope become one box. Above ``max_nodes`` the
+    graph is collapsed (innermost scopes first, then outermost); if it is still too
+    large, ``GraphTooLarge`` says how large it is and what to do.
+
+    >>> x = Value(1.0, label="x")
+    >>> y = x
+    >>> for _ in range(5): y = y * 2
+    >>> walk(y, max_nodes=4)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    microprop.viz.walk.GraphTooLarge: the graph has 11 nodes, more than max_nodes=4; ...
+    """
+    nodes = root.topo_order()
+    box_of: dict[int, str] = {}
+    note = ""
+    if collapse:
+        box_of = _boxes(nodes, None)
+    if _count(nodes, box_of) > max_nodes:
+        for depth in (None, 1):
+            box_of = _boxes(nodes, depth)
+            if box_of and _count(nodes, box_of) <= max_nodes:
+                note = (
+                    f"{len(nodes)} nodes > max_nodes={max_nodes}: "
+                    f"scopes collapsed into {len(set(box_of.values()))} boxes"
+                )
+                break
+        else:
+            raise GraphTooLarge(
+                f"the graph has {len(nodes)} nodes, more than max_nodes={max_nodes}"
+                + (" even with its scopes collapsed" if _boxes(nodes, 1) else "")
+                + "; an image that size is unreadable (and slow for dot). Draw a smaller "
+                "part of it (a sub-expression), give nodes a scope and pass collapse=True, "
+                "or raise max_nodes."
+            )
+    index = {v: i for i, v in enumerate(nodes)}
+    edges: list[Edge] = []
+    for i, v in enumerate(nodes):
+        for slot, p in enumerate(v.parents):
+            edges.append(Edge(len(edges), index[p], i, slot))
+    all_names = node_names(root)
+    if names is not None:  # the caller's names win; the rest keep their letters
+        all_names.update((v, n) for v, n in names.items() if v in index)
+    return Graph(nodes, index, edges, all_names, box_of, note)
