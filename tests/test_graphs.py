@@ -1,4 +1,4 @@
-"""Random expression graphs over the whole op table: gradcheck, text round trip, backward twice."""
+"""Random expression graphs over the whole op table: gradcheck, text round trip, backward twice, PyTorch."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import math
 
 import pytest
 from hypothesis import given
+from test_ops import torch_functions  # each row's PyTorch counterpart (tests/ is on sys.path)
 
 from microprop import zero_grad
 from microprop.expr import build
 from microprop.gradcheck import gradcheck
 from microprop.testing import MAX_TEXT, Expression, expressions
-from test_ops import torch_functions  # each row's PyTorch counterpart (tests/ is on sys.path)
 
 
 @given(expressions(max_leaves=4, max_ops=12))
