@@ -331,11 +331,11 @@ def torch_functions() -> dict[str, Callable]:
 def torch_difference_is_known(name: str, inputs: tuple[float, ...], params: tuple[float, ...]) -> bool:
     """Where microprop follows C99/JAX and PyTorch does not."""
     x = inputs[0]
-    if name == "pow" and params[0] in (0.5, -0.5) and (x == -inf or (x == 0 and math.copysign(1, x) < 0)):
-        return True  # PyTorch computes x ** ±0.5 as (r)sqrt: sqrt(-inf) = nan, sqrt(-0.0) = -0.0
-    if name in ("relu", "elu") and math.isnan(x):
-        return True  # PyTorch passes the grad through a nan input; microprop gives JAX's 0 (relu), nan (elu)
-    return False
+    # PyTorch computes x ** ±0.5 as (r)sqrt: sqrt(-inf) = nan, sqrt(-0.0) = -0.0; C99 pow gives inf and 0
+    sqrt = name == "pow" and params[0] in (0.5, -0.5) and (x == -inf or (x == 0 and math.copysign(1, x) < 0))
+    # PyTorch passes the grad through a nan input; microprop gives JAX's 0 (relu) and nan (elu)
+    nan_grad = name in ("relu", "elu") and math.isnan(x)
+    return sqrt or nan_grad
 
 
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch is not installed")
