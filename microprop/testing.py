@@ -103,7 +103,12 @@ def op_cases(op: Op | str) -> st.SearchStrategy[tuple[tuple[float, ...], tuple[f
 @dataclass(frozen=True)
 class Step:
     """One node of an expression program: input number ``index``, the constant ``value``,
-    or op row ``op`` applied to earlier steps ``args`` with constant ``params``."""
+    or op row ``op`` applied to earlier steps ``args`` with constant ``params``.
+
+    >>> program = (Step("input", index=0), Step("op", OPS["pow"], args=(0,), params=(2.0,)))
+    >>> Expression(("x0",), (3.0,), program).text
+    'x0 ** 2.0'
+    """
 
     kind: str  # "input", "const" or "op"
     op: Op | None = None
