@@ -217,14 +217,17 @@ def test_non_real_operands_raise_type_error_naming_the_type(bad: object) -> None
                 op(*args)
 
 
-NUMPY_SCALARS = [np.float64(2.5), np.int64(3), np.float32(0.5)]
+NUMPY_SCALARS = [np.float64(2.5), np.int64(3), np.float32(0.5), np.uint8(3), np.float16(0.5), np.array(2.0)]
 
 
-@pytest.mark.parametrize("number", NUMPY_SCALARS, ids=lambda n: type(n).__name__)
+@pytest.mark.parametrize(
+    "number", NUMPY_SCALARS, ids=["float64", "int64", "float32", "uint8", "float16", "0-d array"]
+)
 @pytest.mark.parametrize("symbol", OPERATORS)
 def test_numpy_scalars_on_both_sides(symbol: str, number: object) -> None:
-    """Every operator takes numpy scalars on either side and gives a Value holding a Python float, equal
-    to the float computation; numpy defers to Value instead of making an array or a numpy scalar."""
+    """Every operator takes numpy scalars (and 0-d arrays) on either side and gives a Value holding a
+    Python float, equal to the float computation; numpy defers to Value instead of making an array or
+    a numpy scalar."""
     op = OPERATORS[symbol]
     x = Value(1.5)
     for result, expected in (
