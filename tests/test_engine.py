@@ -80,7 +80,7 @@ def test_subtracting_numpy_ints_does_not_wrap() -> None:
 
 
 def test_a_plus_a_keeps_both_edges() -> None:
-    """b = a + a; c = b + b gives dc/da = 4: a repeated operand is two edges, not one (micrograd's set bug)."""
+    """b = a + a; c = b + b gives dc/da = 4: a repeated operand is two edges (a set of parents loses one)."""
     a = Value(3.0, label="a")
     b = a + a
     c = b + b
