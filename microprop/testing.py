@@ -17,10 +17,9 @@ True
 
 from __future__ import annotations
 
-import math
 import shlex
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Sequence
 
 from hypothesis import strategies as st
 
@@ -104,7 +103,12 @@ def op_cases(op: Op | str) -> st.SearchStrategy[tuple[tuple[float, ...], tuple[f
 @dataclass(frozen=True)
 class Step:
     """One node of an expression program: input number ``index``, the constant ``value``,
-    or op row ``op`` applied to earlier steps ``args`` with constant ``params``."""
+    or op row ``op`` applied to earlier steps ``args`` with constant ``params``.
+
+    >>> program = (Step("input", index=0), Step("op", OPS["pow"], args=(0,), params=(2.0,)))
+    >>> Expression(("x0",), (3.0,), program).text
+    'x0 ** 2.0'
+    """
 
     kind: str  # "input", "const" or "op"
     op: Op | None = None
@@ -124,13 +128,14 @@ class Expression:
     ``microprop.expr`` (shared subexpressions written out again) and ``command()`` the
     ``microprop check`` line that reproduces a failure.
 
+    >>> import math
     >>> x = Step("input", index=0)
     >>> square = Step("op", OPS["mul"], args=(0, 0))
-    >>> e = Expression(("x1",), (3.0,), (x, square, Step("op", OPS["tanh"], args=(1,))))
+    >>> e = Expression(("x0",), (3.0,), (x, square, Step("op", OPS["tanh"], args=(1,))))
     >>> e.text, e.fn(*e.inputs).data == math.tanh(9.0)
-    ('tanh(x1 * x1)', True)
+    ('tanh(x0 * x0)', True)
     >>> e
-    Expression('tanh(x1 * x1)', x1=3.0)
+    Expression('tanh(x0 * x0)', x0=3.0)
     """
 
     names: tuple[str, ...]
@@ -139,12 +144,12 @@ class Expression:
     text: str = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "text", _unwrap(self._texts()[-1]))
+        object.__setattr__(self, "text", self._texts()[-1][0])
 
     def fn(self, *inputs: Value | float) -> Value:
         """Build the graph on the given inputs (Values or floats) and return its root.
 
-        >>> e = Expression(("x1",), (2.0,), (Step("input"), Step("op", OPS["exp"], args=(0,))))
+        >>> e = Expression(("x0",), (2.0,), (Step("input"), Step("op", OPS["exp"], args=(0,))))
         >>> e.fn(0.0).data
         1.0
         """
@@ -166,7 +171,7 @@ class Expression:
     def ops(self) -> frozenset[str]:
         """Names of the op rows the graph uses.
 
-        >>> Expression(("x1",), (1.0,), (Step("input"), Step("op", OPS["log"], args=(0,)))).ops
+        >>> Expression(("x0",), (1.0,), (Step("input"), Step("op", OPS["log"], args=(0,)))).ops
         frozenset({'log'})
         """
         return frozenset(s.op.name for s in self.steps if s.op is not None)
@@ -174,16 +179,16 @@ class Expression:
     def values(self) -> dict[str, float]:
         """The inputs by name, as ``microprop.expr.build`` takes them.
 
-        >>> Expression(("x1",), (1.5,), (Step("input"),)).values()
-        {'x1': 1.5}
+        >>> Expression(("x0",), (1.5,), (Step("input"),)).values()
+        {'x0': 1.5}
         """
         return dict(zip(self.names, self.inputs))
 
     def command(self) -> str:
         """The ``microprop check`` command line for this expression at its inputs.
 
-        >>> Expression(("x1",), (-1.5,), (Step("input"), Step("op", OPS["relu"], args=(0,)))).command()
-        "microprop check 'relu(x1)' x1=-1.5"
+        >>> Expression(("x0",), (-1.5,), (Step("input"), Step("op", OPS["relu"], args=(0,)))).command()
+        "microprop check 'relu(x0)' x0=-1.5"
         """
         assignments = " ".join(f"{name}={value!r}" for name, value in self.values().items())
         return f"microprop check {shlex.quote(self.text)} {assignments}"
@@ -195,42 +200,44 @@ class Expression:
     def _repr_pretty_(self, printer: object, cycle: bool) -> None:
         printer.text(repr(self))  # type: ignore[attr-defined]  # hypothesis shows failing examples so
 
-    def _texts(self) -> list[str]:
-        texts: list[str] = []
+    def _texts(self) -> list[tuple[str, int]]:
+        """Each step's text with its precedence, parenthesized only where Python needs it."""
+        texts: list[tuple[str, int]] = []
         for step in self.steps:
             if step.kind == "input":
-                texts.append(self.names[step.index])
+                texts.append((self.names[step.index], _ATOM))
             elif step.kind == "const":
-                texts.append(repr(step.value))
+                texts.append((repr(step.value), _UNARY if step.value < 0 else _ATOM))
             else:
                 assert step.op is not None
                 texts.append(_op_text(step.op, [texts[i] for i in step.args], step.params))
         return texts
 
 
-_INFIX = {"add": "+", "mul": "*", "powv": "**"}
+# precedences: a + b < a * b < -a < a ** b < names, numbers and calls
+_ADD, _MUL, _UNARY, _POW, _ATOM = range(5)
+#: infix rows: symbol, precedence, and the least precedence each operand may have unparenthesized
+#: (a + (b + c) keeps its parentheses: it is another graph than a + b + c)
+_INFIX = {
+    "add": ("+", _ADD, _ADD, _MUL),
+    "mul": ("*", _MUL, _MUL, _UNARY),
+    "powv": ("**", _POW, _ATOM, _UNARY),
+}
 
 
-def _op_text(op: Op, args: Sequence[str], params: Sequence[float]) -> str:
-    """One step as ``microprop.expr`` text; binary steps are parenthesized."""
+def _wrap(text: tuple[str, int], least: int) -> str:
+    return text[0] if text[1] >= least else f"({text[0]})"
+
+
+def _op_text(op: Op, args: Sequence[tuple[str, int]], params: Sequence[float]) -> tuple[str, int]:
+    """One step as ``microprop.expr`` text, with its precedence."""
     if OPS.get(op.name) is op and op.name in _INFIX:
-        return f"({args[0]} {_INFIX[op.name]} {args[1]})"
+        symbol, precedence, left, right = _INFIX[op.name]
+        return f"{_wrap(args[0], left)} {symbol} {_wrap(args[1], right)}", precedence
     if OPS.get(op.name) is op and op.name == "pow":
-        return f"({args[0]} ** {params[0]!r})"
-    return f"{op.name}({', '.join([*args, *map(repr, params)])})"  # a function of expr (or a custom row)
-
-
-def _unwrap(text: str) -> str:
-    """Drop one pair of parentheses around the whole text."""
-    if not (text.startswith("(") and text.endswith(")")):
-        return text
-    depth = 0
-    for i, ch in enumerate(text):
-        depth += ch == "("
-        depth -= ch == ")"
-        if depth == 0 and i < len(text) - 1:
-            return text  # "(a) * (b)": the first parenthesis closes early
-    return text[1:-1]
+        return f"{_wrap(args[0], _ATOM)} ** {params[0]!r}", _POW
+    # a function of microprop.expr (or a custom row)
+    return f"{op.name}({', '.join([*(a[0] for a in args), *map(repr, params)])})", _ATOM
 
 
 class _Builder:
@@ -361,7 +368,7 @@ def _expressions(draw: Callable, max_leaves: int, max_ops: int, rows: tuple[Op, 
 
 
 def _prune(steps: Sequence[Step], root: int, inputs: Sequence[float]) -> Expression:
-    """Keep the steps the root depends on; name the inputs it uses x1, x2, ..."""
+    """Keep the steps the root depends on; name the inputs it uses x0, x1, ... (as gradcheck does)"""
     needed = {root}
     for i in range(root, -1, -1):
         if i in needed:
@@ -377,7 +384,7 @@ def _prune(steps: Sequence[Step], root: int, inputs: Sequence[float]) -> Express
             program.append(Step("input", index=input_number[s.index]))
         else:
             program.append(Step(s.kind, s.op, tuple(new_index[a] for a in s.args), s.params, 0, s.value))
-    names = tuple(f"x{k + 1}" for k in range(len(used)))
+    names = tuple(f"x{k}" for k in range(len(used)))
     return Expression(names, tuple(inputs[i] for i in used), tuple(program))
 
 
@@ -387,7 +394,7 @@ def expressions(
     """Random expression graphs over ``ops`` (every row of the table by default) on up to
     ``max_leaves`` inputs and ``max_ops`` op rows, shrinking to small graphs.
 
-    Operands may repeat (``x1 + x1``) and be shared by later ops; op results no later op
+    Operands may repeat (``x0 + x0``) and be shared by later ops; op results no later op
     used are added to the root. Each op's inputs stay inside its row's ``domain`` and
     clear of its ``kinks``: a node that would not fit is fed to it through an adapter,
     ``node * 2**-k + shift`` (an add and a mul with constants, visible in ``text``), which

@@ -80,7 +80,7 @@ def test_subtracting_numpy_ints_does_not_wrap() -> None:
 
 
 def test_a_plus_a_keeps_both_edges() -> None:
-    """b = a + a; c = b + b gives dc/da = 4: a repeated operand is two edges, not one (micrograd's set bug)."""
+    """b = a + a; c = b + b gives dc/da = 4: a repeated operand is two edges (a set of parents loses one)."""
     a = Value(3.0, label="a")
     b = a + a
     c = b + b
@@ -99,17 +99,20 @@ def test_x_times_x() -> None:
 
 def test_million_op_chain() -> None:
     """backward() through a 1,000,000-op chain works at the default recursion limit (no recursion)."""
-    assert sys.getrecursionlimit() <= 10_000  # the interpreter's default (1000), not raised for this test
+    assert sys.getrecursionlimit() <= 10_000  # not raised for this test (a recursive walk needs ~1e6)
     x = Value(0.5, label="x")
     c = Value(1e-6, label="c")
-    y = x
-    for _ in range(1_000_000):
-        y = y + c
-    y.backward()
+    gc.disable()  # the million young nodes would only make the cycle collector rescan them, often
+    try:
+        y = x
+        for _ in range(1_000_000):
+            y = y + c
+        y.backward()
+    finally:
+        gc.enable()
     assert y.data == pytest.approx(1.5, rel=1e-9)
     assert x.grad == 1.0
-    assert c.grad == 1_000_000.0
-    assert len(y.topo_order()) == 1_000_002
+    assert c.grad == 1_000_000.0  # one edge per op: the chain is a million ops long
 
 
 def test_backward_twice_accumulates_leaves_and_resets_the_rest() -> None:
@@ -208,23 +211,29 @@ def test_non_real_operands_raise_type_error_naming_the_type(bad: object) -> None
     with pytest.raises(TypeError, match=f"not {kind}"):
         Value(bad)  # type: ignore[arg-type]
     x = Value(2.0)
-    for symbol, op in OPERATORS.items():
+    for op in OPERATORS.values():
         for args in ((x, bad), (bad, x)):
             with pytest.raises(TypeError, match=f"real number, not {kind}"):
                 op(*args)
 
 
-NUMPY_SCALARS = [np.float64(2.5), np.int64(3), np.float32(0.5)]
+NUMPY_SCALARS = [np.float64(2.5), np.int64(3), np.float32(0.5), np.uint8(3), np.float16(0.5), np.array(2.0)]
 
 
-@pytest.mark.parametrize("number", NUMPY_SCALARS, ids=lambda n: type(n).__name__)
+@pytest.mark.parametrize(
+    "number", NUMPY_SCALARS, ids=["float64", "int64", "float32", "uint8", "float16", "0-d array"]
+)
 @pytest.mark.parametrize("symbol", OPERATORS)
 def test_numpy_scalars_on_both_sides(symbol: str, number: object) -> None:
-    """Every operator takes numpy scalars on either side and gives a Value holding a Python float, equal
-    to the float computation; numpy defers to Value instead of making an array or a numpy scalar."""
+    """Every operator takes numpy scalars (and 0-d arrays) on either side and gives a Value holding a
+    Python float, equal to the float computation; numpy defers to Value instead of making an array or
+    a numpy scalar."""
     op = OPERATORS[symbol]
     x = Value(1.5)
-    for result, expected in ((op(x, number), op(1.5, float(number))), (op(number, x), op(float(number), 1.5))):
+    for result, expected in (
+        (op(x, number), op(1.5, float(number))),
+        (op(number, x), op(float(number), 1.5)),
+    ):
         assert type(result) is Value
         assert type(result.data) is float
         assert result.data == pytest.approx(expected, rel=1e-15)

@@ -1,19 +1,18 @@
-"""Random expression graphs over the whole op table: gradcheck, text round trip, backward twice."""
+"""Random expression graphs over the whole op table: gradcheck, text round trip, backward twice, PyTorch."""
 
 from __future__ import annotations
 
+import importlib.util
 import math
-import shlex
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
+from test_ops import torch_functions  # each row's PyTorch counterpart (tests/ is on sys.path)
 
-from microprop import OPS, Value, zero_grad
-from microprop.cli import main
+from microprop import zero_grad
 from microprop.expr import build
 from microprop.gradcheck import gradcheck
-from microprop.testing import MAX_TEXT, Expression, Step, expressions
+from microprop.testing import MAX_TEXT, Expression, expressions
 
 
 @given(expressions(max_leaves=4, max_ops=12))
@@ -59,3 +58,28 @@ def test_backward_twice_doubles_leaf_grads_and_resets_the_rest(e: Expression) ->
 def same(x: float, y: float) -> bool:
     """Bit-for-bit equal floats (nan equals nan)."""
     return x == y or (math.isnan(x) and math.isnan(y))
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch is not installed")
+@given(expressions(max_leaves=4, max_ops=12))
+def test_random_graphs_match_pytorch(e: Expression) -> None:
+    """The same graph built in PyTorch (float64 autograd) gives the same value and grads, to 1e-9."""
+    import torch
+
+    functions = torch_functions()
+    root = e.fn(*e.inputs)
+    root.backward()
+    leaves = {v.label: v for v in root.topo_order() if v.label}
+    tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in e.inputs]
+    nodes: list = []
+    for step in e.steps:
+        if step.kind == "input":
+            nodes.append(tensors[step.index])
+        elif step.kind == "const":
+            nodes.append(torch.tensor(step.value, dtype=torch.float64))
+        else:
+            nodes.append(functions[step.op.name](*(nodes[i] for i in step.args), *step.params))
+    nodes[-1].backward()
+    assert root.data == pytest.approx(nodes[-1].item(), rel=1e-9, abs=1e-12)
+    for name, tensor in zip(e.names, tensors):
+        assert leaves[name].grad == pytest.approx(tensor.grad.item(), rel=1e-9, abs=1e-12), name

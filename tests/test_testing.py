@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from microprop import OPS, Op, Value, ops
 from microprop.cli import main
+from microprop.gradcheck import gradcheck
 from microprop.testing import KINK_MARGIN, Expression, expressions, floats_in, op_cases, params_in
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -60,13 +61,15 @@ def test_expressions_mix_every_row() -> None:
 
 
 def test_expressions_shrink_to_small_graphs() -> None:
-    """The simplest expression is one op on one input; the simplest with a repeated operand is x1 ⊙ x1."""
+    """The simplest expression is one op on one input; the simplest with a repeated operand is x0 ⊙ x0."""
     smallest = find(expressions(), lambda e: True, settings=settings(database=None))
     assert len(smallest.inputs) == 1 and sum(s.kind == "op" for s in smallest.steps) == 1
     shared = find(
-        expressions(), lambda e: any(len(set(s.args)) < len(s.args) for s in e.steps), settings=settings(database=None)
+        expressions(),
+        lambda e: any(len(set(s.args)) < len(s.args) for s in e.steps),
+        settings=settings(database=None),
     )
-    assert re.fullmatch(r"x1 (\+|\*|\*\*) x1", shared.text), shared.text
+    assert re.fullmatch(r"x0 (\+|\*|\*\*) x0", shared.text), shared.text
 
 
 def is_adapter(node: Value) -> bool:
@@ -102,6 +105,17 @@ def test_expressions_take_custom_rows(e: Expression) -> None:
     assert isinstance(e.fn(*e.inputs), Value)
 
 
+def test_a_wrong_derivative_shrinks_to_one_op() -> None:
+    """As the README says: sin with sin(a) as its derivative fails gradcheck, shrunk to sin(x0) at 0."""
+    wrong = Op("sin", "sin", math.sin, lambda out, a: (math.sin(a),), "d/da = sin(a)", domain=((-3.0, 3.0),))
+
+    def fails(e: Expression) -> bool:
+        return not gradcheck(e.fn, e.inputs, raise_on_failure=False).ok
+
+    e = find(expressions(ops=[wrong, OPS["mul"], OPS["tanh"]]), fails, settings=settings(database=None))
+    assert repr(e) == "Expression('sin(x0)', x0=0.0)"
+
+
 @settings(max_examples=20)
 @given(expressions(max_leaves=3, max_ops=6))
 def test_command_reproduces_the_check(e: Expression) -> None:
@@ -117,7 +131,7 @@ def test_command_reproduces_the_check(e: Expression) -> None:
 def readme_snippet() -> str:
     """The Python block of the README's "Testing your own gradients" section."""
     section = README.read_text().split("## Testing your own gradients", 1)[1].split("\n## ", 1)[0]
-    (code,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    (code,) = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
     return code
 
 
@@ -125,8 +139,15 @@ def test_readme_property_tests_run(tmp_path: Path) -> None:
     """The README's property tests, copied into a file, pass under pytest."""
     path = tmp_path / "test_readme_snippet.py"
     path.write_text(readme_snippet())
+    # hypothesis's default 200 ms deadline would make a loaded machine flaky; the snippet is untouched
+    (tmp_path / "conftest.py").write_text(
+        "from hypothesis import settings\n"
+        "settings.register_profile('readme', deadline=None, max_examples=30)\n"
+        "settings.load_profile('readme')\n"
+    )
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)],
+        check=False,
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -134,3 +155,12 @@ def test_readme_property_tests_run(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout
+
+
+def test_import_microprop_does_not_need_hypothesis() -> None:
+    """import microprop (and its engine, explainer, gradcheck, cli) leaves hypothesis unimported."""
+    code = (
+        "import sys, microprop, microprop.gradcheck, microprop.explain, microprop.cli, microprop.expr; "
+        "assert 'hypothesis' not in sys.modules and 'microprop.testing' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
