@@ -363,3 +363,17 @@ def test_single_leaf_draws() -> None:
     assert "data 3.142" in to_dot(x)
     assert "grad 1.0" in to_dot(x, view="backward")
     assert "grad 1.0" in to_dot(x, step=0)
+
+
+def test_gradcheck_report_marks_the_disagreeing_input() -> None:
+    """draw(report.root, mark=report) flags exactly the inputs gradcheck failed, with the numeric value."""
+    from microprop.gradcheck import gradcheck
+
+    report = gradcheck(lambda x, y: (x * y.data + y).tanh(), [0.5, -1.2], raise_on_failure=False, names=["x", "y"])
+    assert [c.name for c in report.failures] == ["y"]
+    dot = to_dot(report.root, view="backward", mark=report)
+    flagged = [line for line in dot.splitlines() if "✗" in line]
+    assert len(flagged) == 1 and ">y<" in flagged[0].replace("<B>", "").replace("</B>", "")
+    assert f"numeric {report.failures[0].numeric:.4g}" in flagged[0]
+    assert "✗" not in to_dot(report.root, view="backward")  # nothing marked without mark=
+    assert "✗ check" in to_dot(report.root, mark=[report.inputs[0]])

@@ -40,6 +40,7 @@ def draw(
     collapse: bool = False,
     max_nodes: int = 400,
     names: Mapping[Value, str] | None = None,
+    mark: Any = None,
 ) -> graphviz.Digraph:
     """The graph of ``root`` as a ``graphviz.Digraph``.
 
@@ -53,7 +54,10 @@ def draw(
     they were. ``rankdir="TB"`` draws top to bottom; ``theme="dark"``; ``collapse``
     draws each ``Value.scope`` as one box; above ``max_nodes`` nodes scopes are
     collapsed, or ``GraphTooLarge`` is raised; ``names`` maps nodes to names
-    (default: labels, then ``a, b, c...`` in topological order).
+    (default: labels, then ``a, b, c...`` in topological order). ``mark`` flags nodes:
+    pass a ``GradcheckReport`` (``gradcheck(..., raise_on_failure=False)``) and draw
+    ``report.root`` to see each input whose gradient disagrees, with the numeric
+    derivative it should have had, or pass any iterable of Values.
 
     >>> from microprop import Value
     >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
@@ -63,7 +67,7 @@ def draw(
     """
     return build(
         root, view=view, step=step, rankdir=rankdir, theme=theme, collapse=collapse,
-        max_nodes=max_nodes, names=names,
+        max_nodes=max_nodes, names=names, mark=mark,
     )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from typing import Any
 
 import graphviz
 
@@ -54,7 +55,14 @@ def _cell(text: str, fill: str, fg: str, bold: bool = False) -> str:
 
 
 def _value_label(
-    graph: Graph, i: int, view: str, frame: Frame, theme: Theme, scale: float, grads: list[float] | None
+    graph: Graph,
+    i: int,
+    view: str,
+    frame: Frame,
+    theme: Theme,
+    scale: float,
+    grads: list[float] | None,
+    mark: str | None = None,
 ) -> str:
     node = graph.nodes[i]
     status = frame.status.get(i, "")
@@ -75,8 +83,12 @@ def _value_label(
         else:
             gfill = grad_color(theme, g, scale)
         cells.append(_cell(f"grad {gtext}", gfill, fg))
+    if mark is not None:
+        cells.append(_cell(f"✗ {mark}", theme.flag, fg, bold=True))
     border = (
-        f'BORDER="2" COLOR="{theme.accent}"' if status == "current" else f'BORDER="0" COLOR="{theme.border}"'
+        f'BORDER="2" COLOR="{theme.accent}"'
+        if status == "current" or mark is not None
+        else f'BORDER="0" COLOR="{theme.border}"'
     )
     return (
         f'<<TABLE {border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"><TR>{"".join(cells)}</TR></TABLE>>'
@@ -120,6 +132,7 @@ def build(
     collapse: bool = False,
     max_nodes: int = 400,
     names: Mapping[Value, str] | None = None,
+    mark: Any = None,
 ) -> graphviz.Digraph:
     """The Digraph of ``root`` (see ``microprop.viz.draw`` for the options).
 
@@ -151,7 +164,26 @@ def build(
             frame = backward_frame(graph, root, bp, step)
     else:
         frame = data_frame(graph)
-    return _digraph(graph, view, frame, pal, rankdir, grads)
+    return _digraph(graph, view, frame, pal, rankdir, grads, marks_for(graph, mark))
+
+
+def marks_for(graph: Graph, mark: Any) -> dict[int, str]:
+    """Node index -> the text flagging it: from a ``GradcheckReport`` (each input whose
+    gradient disagrees, with the numeric derivative it should have had) or from any
+    iterable of Values (flagged as ``check``).
+
+    >>> from microprop.gradcheck import gradcheck
+    >>> report = gradcheck(lambda x: x * Value(x.data), [3.0], raise_on_failure=False)
+    >>> marks_for(walk(report.root), report)
+    {0: 'numeric 6.0'}
+    """
+    if mark is None:
+        return {}
+    if hasattr(mark, "failures") and hasattr(mark, "inputs"):  # a gradcheck report
+        pairs = [(mark.inputs[c.index], f"numeric {num(c.numeric)}") for c in mark.failures]
+    else:
+        pairs = [(node, "check") for node in mark]
+    return {graph.index[node]: text for node, text in pairs if node in graph.index}
 
 
 def digraph_for(
@@ -168,7 +200,13 @@ def digraph_for(
 
 
 def _digraph(
-    graph: Graph, view: str, frame: Frame, pal: Theme, rankdir: str, grads: list[float] | None
+    graph: Graph,
+    view: str,
+    frame: Frame,
+    pal: Theme,
+    rankdir: str,
+    grads: list[float] | None,
+    marks: Mapping[int, str] | None = None,
 ) -> graphviz.Digraph:
     font = pal.font
     dg = graphviz.Digraph("microprop")
@@ -205,7 +243,7 @@ def _digraph(
         scope = scope_prefixes(node.scope)
         vid = graph.node_id(i)
         cls = frame.status.get(i, "")
-        attrs = {"shape": "plain", "id": vid, "label": _value_label(graph, i, view, frame, pal, scale, grads)}
+        attrs = {"shape": "plain", "id": vid, "label": _value_label(graph, i, view, frame, pal, scale, grads, (marks or {}).get(i))}
         if cls:
             attrs["class"] = cls
         place(scope, vid, attrs)
