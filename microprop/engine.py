@@ -21,6 +21,8 @@ from .ops import pow as pow_
 Number = Union[int, float]
 StepHook = Callable[["Value", tuple[float, ...]], None]
 _ADD, _MUL, _POW, _POWV = OPS["add"], OPS["mul"], OPS["pow"], OPS["powv"]
+_EXP, _LOG, _TANH, _RELU, _SIGMOID = OPS["exp"], OPS["log"], OPS["tanh"], OPS["relu"], OPS["sigmoid"]
+_SOFTPLUS, _LEAKY_RELU, _ELU, _ABS = OPS["softplus"], OPS["leaky_relu"], OPS["elu"], OPS["abs"]
 
 _grad_enabled = True
 _anomaly = False
@@ -154,10 +156,11 @@ class Value:
             a, b = node._a, node._b
             if b is None:
                 locals_ = op.partials(node.data, a.data, *node.params)
+                a.grad += locals_[0] * g  # the chain rule: d root/d a += d node/d a × d root/d node
             else:
                 locals_ = op.partials(node.data, a.data, b.data)
-            for parent, local in zip((a, b), locals_):
-                parent.grad += local * g  # the chain rule: the one place it is applied
+                a.grad += locals_[0] * g  # the same, for each of the two inputs
+                b.grad += locals_[1] * g
             if anomaly:
                 _check_grads(node, locals_)
             if on_step is not None:
@@ -165,7 +168,7 @@ class Value:
 
     # --- building nodes ------------------------------------------------------------------
 
-    def _unary(self, op: Op, *params: float) -> Value:
+    def _unary(self, op: Op, params: tuple[float, ...] = ()) -> Value:
         out = _new(Value)
         out.data = op.forward(self.data, *params)
         out.grad = 0.0
@@ -207,7 +210,7 @@ class Value:
     def __pow__(self, other: Value | Number) -> Value:
         if type(other) is Value:
             return self._binary(_POWV, other)
-        return self._unary(_POW, _as_float(other))
+        return self._unary(_POW, (_as_float(other),))
 
     def __rpow__(self, other: Number) -> Value:  # other ** self
         return Value(other)._binary(_POWV, self)
@@ -246,7 +249,7 @@ class Value:
         >>> round(Value(1.0).exp().data, 4)
         2.7183
         """
-        return self._unary(OPS["exp"])
+        return self._unary(_EXP)
 
     def log(self) -> Value:
         """Natural log; ``log(0) = -inf``.
@@ -254,7 +257,7 @@ class Value:
         >>> Value(0.0).log().data
         -inf
         """
-        return self._unary(OPS["log"])
+        return self._unary(_LOG)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent.
@@ -262,7 +265,7 @@ class Value:
         >>> Value(0.0).tanh().data
         0.0
         """
-        return self._unary(OPS["tanh"])
+        return self._unary(_TANH)
 
     def relu(self) -> Value:
         """``max(self, 0)``; relu'(0) = 0 as in PyTorch.
@@ -270,7 +273,7 @@ class Value:
         >>> Value(-2.0).relu().data
         0.0
         """
-        return self._unary(OPS["relu"])
+        return self._unary(_RELU)
 
     def sigmoid(self) -> Value:
         """Logistic function.
@@ -278,7 +281,7 @@ class Value:
         >>> Value(0.0).sigmoid().data
         0.5
         """
-        return self._unary(OPS["sigmoid"])
+        return self._unary(_SIGMOID)
 
     def softplus(self) -> Value:
         """``log(1 + e**self)``, overflow-free.
@@ -286,7 +289,7 @@ class Value:
         >>> Value(1000.0).softplus().data
         1000.0
         """
-        return self._unary(OPS["softplus"])
+        return self._unary(_SOFTPLUS)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """``self`` if positive else ``slope·self``.
@@ -294,7 +297,7 @@ class Value:
         >>> Value(-2.0).leaky_relu(0.1).data
         -0.2
         """
-        return self._unary(OPS["leaky_relu"], float(slope))
+        return self._unary(_LEAKY_RELU, (float(slope),))
 
     def elu(self, alpha: float = 1.0) -> Value:
         """``self`` if positive else ``alpha·(e**self - 1)``.
@@ -302,7 +305,7 @@ class Value:
         >>> Value(0.0).elu().data
         0.0
         """
-        return self._unary(OPS["elu"], float(alpha))
+        return self._unary(_ELU, (float(alpha),))
 
     def abs(self) -> Value:
         """``|self|``; abs'(0) = 0 as in PyTorch.
@@ -310,7 +313,7 @@ class Value:
         >>> Value(-2.0).abs().data
         2.0
         """
-        return self._unary(OPS["abs"])
+        return self._unary(_ABS)
 
     __abs__ = abs
 
@@ -345,7 +348,7 @@ def apply(op: Op | str, *inputs: Value | Number, params: Iterable[float] = ()) -
         raise TypeError(f"{row.name} takes {len(row.params)} parameter(s){names}, got {len(floats)}")
     if row.arity == 2:
         return values[0]._binary(row, values[1])
-    return values[0]._unary(row, *floats)
+    return values[0]._unary(row, floats)
 
 
 def zero_grad(values: Iterable[Value]) -> None:
