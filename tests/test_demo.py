@@ -84,3 +84,34 @@ def test_demo_rejects_bad_steps(steps: str, capsys) -> None:
     """--steps must be a whole number from 1 to 10000 (usage error, status 2)."""
     assert main(["demo", "--steps", steps]) == 2
     assert "--steps" in capsys.readouterr().err
+
+
+def test_demo_training_reaches_100_percent() -> None:
+    """The full 100-step run (replayed) ends at 100% accuracy with the scalar engine's loss."""
+    pytest.importorskip("sklearn")
+    from microprop.commands.demo import moons_data, train_moons
+
+    X, y = moons_data()
+    _, history = train_moons(X, y, 100, progress=False)
+    assert history.accuracy[-1] == 1.0
+    assert history.loss[-1] == 0.010978370135492717  # what --scalar (and micrograd's loop) gives
+
+
+def test_demo_scalar_and_replayed_training_agree() -> None:
+    """--scalar (graph rebuilt every step) and the replay give the same losses and accuracies, bit for bit."""
+    pytest.importorskip("sklearn")
+    from microprop.commands.demo import moons_data, train_moons
+
+    X, y = moons_data()
+    _, replayed = train_moons(X, y, 5, progress=False, replay=True)
+    X, y = moons_data()
+    _, rebuilt = train_moons(X, y, 5, progress=False, replay=False)
+    assert replayed == rebuilt
+
+
+@pytest.mark.parametrize("out", ["/proc/no/such/folder", "/etc/passwd"])
+def test_demo_bad_out_folder_is_a_clear_error(out: str, capsys) -> None:
+    """An --out that cannot be a folder exits 2 with a message naming it, not a traceback."""
+    assert main(["demo", "--out", out, "--steps", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {out}" in err and "Traceback" not in err
