@@ -87,8 +87,8 @@ class Tape:
         self.root = root
         self.nodes = nodes
         self.leaves = [v for v in nodes if v.op is None]
-        self._absorbed = _absorbed_additions(nodes, {root, *self.watched})
-        plan = _Planner(nodes, index, self._absorbed)
+        plan = _Planner(nodes, index, kept=[index[v] for v in (root, *self.watched)])
+        self._consumer = plan.consumer  # for a partial sum inside a fused chain: the addition using it
         self._groups = plan.groups
         self._leaf_idx = np.array([index[v] for v in self.leaves], dtype=np.intp)
         self._leaf_gather = plan.gather([index[v] for v in self.leaves])
@@ -157,18 +157,17 @@ class Tape:
         (6.0, 1.0)
         """
         data = self._data.tolist()
-        absorbed = self._absorbed
-        for v, x in zip(self.nodes, data):
+        consumer = self._consumer.tolist()
+        for v, x, c in zip(self.nodes, data, consumer):
             # a partial sum inside a fused chain is added up again, as the scalar engine does
-            v.data = v._a.data + v._b.data if v in absorbed else x
+            v.data = v._a.data + v._b.data if c >= 0 else x
         if self._grad is None:
             return
         grads = self._grad.tolist()
         for i in range(len(self.nodes) - 1, -1, -1):
             v = self.nodes[i]
-            consumer = absorbed.get(v)
-            if consumer is not None:  # its one consumer adds it with local derivative 1
-                v.grad = consumer.grad
+            if consumer[i] >= 0:  # its one consumer adds it with local derivative 1
+                v.grad = self.nodes[consumer[i]].grad
             elif v.op is not None:
                 v.grad = grads[i]
 
@@ -186,7 +185,7 @@ class Tape:
             "ops": len(self.nodes) - len(self.leaves),
             "groups": len(self._groups),
             "levels": len({g.level for g in self._groups}),
-            "fused_additions": len(self._absorbed),
+            "fused_additions": int(np.count_nonzero(self._consumer >= 0)),
         }
 
     def __repr__(self) -> str:
@@ -236,103 +235,122 @@ def _add_up(contributions: Array, gather: list[_Gather], n: int) -> Array:
 # --- planning ----------------------------------------------------------------------------
 
 
-def _absorbed_additions(nodes: list[Value], kept: set[Value]) -> dict[Value, Value]:
-    """Additions folded into the next one of a chain ``((t0 + t1) + t2) + ...``: those
-    used once, as the left input of another addition. Maps each to that consumer."""
-    uses: dict[Value, int] = {}
-    for v in nodes:
-        for p in (v._a, v._b):
-            if p is not None:
-                uses[p] = uses.get(p, 0) + 1
-    return {
-        v._a: v for v in nodes if v.op is _ADD and v._a.op is _ADD and uses[v._a] == 1 and v._a not in kept
-    }
-
-
 class _Planner:
     """Turns a graph into groups and edges.
 
     An edge is one contribution of the backward pass: from the node that sends it (an
     op, or the addition of a fused chain that adds that term) to one of its inputs.
-    A node's grad is the sum of its incoming edges in the order ``Value.backward()``
-    adds them: senders from last to first in topological order, input a before b.
+    Edges are numbered in the order ``Value.backward()`` sends them (senders from last
+    to first in topological order, input a before b), so a node's grad is the sum of
+    its incoming edges in increasing number. Edge 0 is the seed, sent to the root.
     """
 
-    def __init__(self, nodes: list[Value], index: dict[Value, int], absorbed: dict[Value, Value]) -> None:
-        self.nodes = nodes
-        self.incoming: list[list[tuple[int, int, int]]] = [[] for _ in nodes]  # (-sender, slot, edge)
-        self.edge_count = 0
-        self.root_edge = self._edge(len(nodes) - 1, len(nodes), 0)  # the seed, sent "after" the root
-        level = [0] * len(nodes)
-        buckets: dict[tuple[int, str, int, int], list[tuple[int, list[int], list[int]]]] = {}
+    def __init__(self, nodes: list[Value], index: dict[Value, int], kept: list[int]) -> None:
+        n = len(nodes)
+        a_of, b_of = [-1] * n, [-1] * n
+        for i, v in enumerate(nodes):
+            if v.op is not None:
+                a_of[i] = index[v._a]
+                if v._b is not None:
+                    b_of[i] = index[v._b]
+        a_, b_ = np.array(a_of, dtype=np.intp), np.array(b_of, dtype=np.intp)
+        is_add = np.array([v.op is _ADD for v in nodes], dtype=bool)
+        # fused chains ((t0 + t1) + t2) + ...: an addition used once, as the left input of another
+        uses = np.bincount(np.concatenate([a_[a_ >= 0], b_[b_ >= 0]]), minlength=n)
+        folds = is_add & (a_ >= 0)
+        folds[folds] = is_add[a_[folds]] & (uses[a_[folds]] == 1)
+        self.consumer = np.full(n, -1, dtype=np.intp)
+        self.consumer[a_[folds]] = np.flatnonzero(folds)
+        self.consumer[kept] = -1  # the root and watched nodes are computed, never folded away
+        inside = self.consumer >= 0
+        # number the edges in backward order: senders from last to first, slot a before b
+        has_a = (a_ >= 0) & ~(is_add & inside[np.maximum(a_, 0)])  # no edge into a partial sum
+        has_b = b_ >= 0
+        slots = np.stack([has_a, has_b], axis=1)[::-1].ravel()
+        numbers = (np.cumsum(slots) * slots).reshape(n, 2)[::-1]  # 1, 2, ...: edge 0 is the seed
+        edge_a = np.where(has_a, numbers[:, 0], -1)
+        edge_b = np.where(has_b, numbers[:, 1], -1)
+        targets = np.empty(int(slots.sum()) + 1, dtype=np.intp)
+        targets[0] = n - 1
+        targets[edge_a[has_a]] = a_[has_a]
+        targets[edge_b[has_b]] = b_[has_b]
+        self.edge_count = len(targets)
+        self.root_edge = 0
+        self._by_target = np.argsort(targets, kind="stable")  # each node's edges, in backward order
+        self._count = np.bincount(targets, minlength=n)
+        self._start = np.cumsum(self._count) - self._count
+        inside, edge_a, edge_b = inside.tolist(), edge_a.tolist(), edge_b.tolist()
+        # group the computed nodes by level, op and number of inputs
+        level = [0] * n
+        buckets: dict[tuple[int, str, int, int], list[int]] = {}
+        self._terms: dict[int, tuple[list[int], list[int]]] = {}  # a fused sum's terms and their edges
         for i, v in enumerate(nodes):
             op = v.op
-            if op is None or v in absorbed:
+            if op is None or inside[i]:
                 continue
-            inputs, edges = [], []
-            for parent, sender, slot in _senders(v, absorbed):
-                j = index[parent]
-                inputs.append(j)
-                edges.append(self._edge(j, index[sender], slot))
-            level[i] = lvl = 1 + max(map(level.__getitem__, inputs))
-            buckets.setdefault((lvl, op.name, len(inputs), id(op)), []).append((i, inputs, edges))
+            if op is _ADD:  # walk the chain down its left inputs, collecting terms
+                ids, edges, j = [], [], i
+                while True:
+                    ids.append(b_of[j])
+                    edges.append(edge_b[j])
+                    a = a_of[j]
+                    if not inside[a]:
+                        ids.append(a)
+                        edges.append(edge_a[j])
+                        break
+                    j = a
+                ids.reverse()
+                edges.reverse()
+                self._terms[i] = (ids, edges)
+                lvl = 1 + max(map(level.__getitem__, ids))
+            elif b_of[i] >= 0:
+                lvl = 1 + max(level[a_of[i]], level[b_of[i]])
+            else:
+                lvl = 1 + level[a_of[i]]
+            level[i] = lvl
+            buckets.setdefault((lvl, op.name, len(ids) if op is _ADD else op.arity, id(op)), []).append(i)
+        self.nodes = nodes
+        self._a_of, self._b_of = a_, b_
+        self._edge_a, self._edge_b = np.array(edge_a, dtype=np.intp), np.array(edge_b, dtype=np.intp)
         self.groups = [
             self._group(key[0], rows)
             for key, rows in sorted(buckets.items(), key=lambda item: item[0][:3])  # ties: first seen first
         ]
 
-    def _edge(self, target: int, sender: int, slot: int) -> int:
-        edge = self.edge_count
-        self.edge_count += 1
-        self.incoming[target].append((-sender, slot, edge))
-        return edge
-
     def gather(self, targets: list[int]) -> list[_Gather]:
         """How to add up the grads of ``targets``, grouped by their number of incoming edges."""
-        by_count: dict[int, list[int]] = {}
-        for position, t in enumerate(targets):
-            by_count.setdefault(len(self.incoming[t]), []).append(position)
+        targets_ = np.array(targets, dtype=np.intp)
+        counts = self._count[targets_]
         parts = []
-        for count, positions in by_count.items():
-            edges = [[edge for _, _, edge in sorted(self.incoming[targets[p]])] for p in positions]
+        for count in np.unique(counts).tolist():
+            positions = np.flatnonzero(counts == count)
+            first = self._start[targets_[positions]]
+            edges = self._by_target[first[None, :] + np.arange(count)[:, None]]
             every = len(positions) == len(targets)
-            parts.append(
-                _Gather(
-                    positions=slice(None) if every else np.array(positions, dtype=np.intp),
-                    edges=np.array(edges, dtype=np.intp).reshape(len(positions), count).T.copy(),
-                )
-            )
+            parts.append(_Gather(positions=slice(None) if every else positions, edges=edges))
         return parts
 
-    def _group(self, level: int, rows: list[tuple[int, list[int], list[int]]]) -> _Group:
-        out = [i for i, _, _ in rows]
+    def _group(self, level: int, out: list[int]) -> _Group:
         op = self.nodes[out[0]].op
+        rows = np.array(out, dtype=np.intp)
+        if op is _ADD:
+            terms = [self._terms[i] for i in out]
+            inputs = np.array([ids for ids, _ in terms], dtype=np.intp).T.copy()
+            edges = np.array([e for _, e in terms], dtype=np.intp).T.ravel()
+        elif op.arity == 2:
+            inputs = np.stack([self._a_of[rows], self._b_of[rows]])
+            edges = np.concatenate([self._edge_a[rows], self._edge_b[rows]])
+        else:
+            inputs, edges = self._a_of[rows][None, :], self._edge_a[rows]
         return _Group(
             level=level,
             name="sum" if op is _ADD else op.name,
             kernel=None if op is _ADD else kernel_for(op),
-            out=np.array(out, dtype=np.intp),
-            inputs=np.array([inputs for _, inputs, _ in rows], dtype=np.intp).T.copy(),
+            out=rows,
+            inputs=inputs,
             params=tuple(
                 np.array(column, dtype=float) for column in zip(*(self.nodes[i].params for i in out))
             ),
-            edges=np.array([edges for _, _, edges in rows], dtype=np.intp).T.ravel(),
+            edges=edges,
             gather=self.gather(out),
         )
-
-
-def _senders(v: Value, absorbed: dict[Value, Value]) -> list[tuple[Value, Value, int]]:
-    """``(input, sender, slot)`` for each input of ``v``: its parents, or for a fused
-    chain of additions the terms, each with the chain addition that adds it."""
-    if v.op is not _ADD:
-        return [(p, v, slot) for slot, p in enumerate(v.parents)]
-    terms = []
-    while True:
-        terms.append((v._b, v, 1))
-        a = v._a
-        if a not in absorbed:
-            terms.append((a, v, 0))
-            break
-        v = a
-    terms.reverse()
-    return terms
