@@ -61,8 +61,9 @@ class Value:
     Value(data=3.0, grad=6.0, label='x')
     """
 
-    # parents live in two slots, not a tuple: a tuple per node would cost 56 bytes
-    __slots__ = ("data", "grad", "op", "_a", "_b", "params", "label", "scope")
+    # parents live in two slots, not a tuple: a tuple per node would cost 56 bytes;
+    # _seen marks the nodes a topo_order() walk has reached (cheaper than a set of them)
+    __slots__ = ("data", "grad", "op", "_a", "_b", "params", "label", "scope", "_seen")
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
     def __init__(self, data: Number, label: str = "") -> None:
@@ -74,6 +75,7 @@ class Value:
         self.params: tuple[float, ...] = ()
         self.label = label
         self.scope: str = ""
+        self._seen: object = None
 
     # --- graph structure ---------------------------------------------------------------
 
@@ -101,31 +103,33 @@ class Value:
         """Every node this value depends on, inputs first, itself last.
 
         Iterative depth-first post-order, so a 1,000,000-op chain needs no recursion;
-        parents are visited in order, so the result is deterministic.
+        parents are visited in order, so the result is deterministic. (Each walk marks
+        the nodes it reaches with a fresh token: two walks must not run at once, from
+        two threads, over one graph.)
 
         >>> a = Value(1.0, label="a"); b = a * Value(2.0, label="two"); c = b + a
         >>> [v.op.name if v.op else v.label for v in c.topo_order()]
         ['a', 'two', 'mul', 'add']
         """
+        walk = object()  # this walk's mark
         order: list[Value] = []
-        seen: set[Value] = set()
         stack: list[Value | None] = [self]
-        append, pop, add = stack.append, stack.pop, seen.add
+        append, pop, emit = stack.append, stack.pop, order.append
         while stack:
             node = pop()
             if node is None:  # marker: the node below has all its parents emitted
-                order.append(pop())  # type: ignore[arg-type]
+                emit(pop())  # type: ignore[arg-type]
                 continue
-            if node in seen:
+            if node._seen is walk:
                 continue
-            add(node)
+            node._seen = walk
             append(node)
             append(None)
             b = node._b
-            if b is not None and b not in seen:
+            if b is not None and b._seen is not walk:
                 append(b)
             a = node._a
-            if a is not None and a not in seen:
+            if a is not None and a._seen is not walk:
                 append(a)
         return order
 
@@ -173,6 +177,7 @@ class Value:
         out.data = op.forward(self.data, *params)
         out.grad = 0.0
         out.label = out.scope = ""
+        out._seen = None
         if _grad_enabled:
             out.op, out._a, out.params = op, self, params
         else:
@@ -189,6 +194,7 @@ class Value:
         out.grad = 0.0
         out.params = ()
         out.label = out.scope = ""
+        out._seen = None
         if _grad_enabled:
             out.op = op
             out._a = self
