@@ -44,8 +44,7 @@ def fmt(x: float, digits: int = 6) -> str:
 def _letters() -> itertools.chain[str]:
     """a, b, ..., z, aa, ab, ...: the names JAX's printer gives, in order."""
     return itertools.chain.from_iterable(
-        ("".join(t) for t in itertools.product(string.ascii_lowercase, repeat=n))
-        for n in itertools.count(1)
+        ("".join(t) for t in itertools.product(string.ascii_lowercase, repeat=n)) for n in itertools.count(1)
     )
 
 
@@ -131,7 +130,15 @@ def expression(node: Value, names: dict[Value, str], values: bool = False) -> st
 
 @dataclass(frozen=True)
 class ForwardStep:
-    """One node computed in the forward pass."""
+    """One node computed in the forward pass.
+
+    >>> x = Value(2.0, label="x"); y = Value(-3.0, label="y")
+    >>> step = forward_steps(x * y)[-1]
+    >>> step.index, step.name, step.formula, step.numbers
+    (2, 'a', 'x × y', '(2.0)(-3.0)')
+    >>> step.text()
+    'a = x × y = (2.0)(-3.0) = -6.0'
+    """
 
     index: int
     node: Value
@@ -148,7 +155,15 @@ class ForwardStep:
 
 @dataclass(frozen=True)
 class Contribution:
-    """What one backward step added to one parent's grad."""
+    """What one backward step added to one parent's grad.
+
+    >>> x = Value(2.0, label="x"); y = Value(-3.0, label="y")
+    >>> c = backward_steps(x * y)[0].contributions[0]
+    >>> c.parent is x, c.local, c.upstream, c.value, c.grad_after
+    (True, -3.0, 1.0, -3.0, -3.0)
+    >>> c.text()
+    'x.grad += y × a.grad = (-3.0)(1.0) = -3.0   (rule: ∂a/∂x = y)'
+    """
 
     parent: Value
     parent_name: str
@@ -187,7 +202,17 @@ class Contribution:
 
 @dataclass(frozen=True)
 class BackwardStep:
-    """One node sending its grad to its parents, in reverse topological order."""
+    """One node sending its grad to its parents, in reverse topological order.
+
+    >>> x = Value(2.0, label="x"); y = Value(-3.0, label="y")
+    >>> step = backward_steps(x * y)[0]
+    >>> step.index, step.name, step.upstream, len(step.contributions)
+    (1, 'a', 1.0, 2)
+    >>> print(step.text())
+    step 1  a = x × y   (×)   a.grad = 1.0
+        -> x.grad += y × a.grad = (-3.0)(1.0) = -3.0   (rule: ∂a/∂x = y)
+        -> y.grad += x × a.grad = (2.0)(1.0) = 2.0   (rule: ∂a/∂y = x)
+    """
 
     index: int
     node: Value
@@ -327,6 +352,15 @@ def leaf_summary(steps: list[BackwardStep], leaves: list[tuple[Value, str]]) -> 
     return lines
 
 
+def seed_line(name: str, seed: float = 1.0) -> str:
+    """The line before the first backward step: the output's grad is the seed, 1.
+
+    >>> seed_line("f")
+    'f.grad = 1.0: backward starts at the output, df/df = 1'
+    """
+    return f"{_grouped(name)}.grad = {fmt(seed)}: backward starts at the output, d{name}/d{name} = 1"
+
+
 def grad_derivation(steps: list[BackwardStep], node: Value, name: str) -> list[str]:
     """How ``node``'s grad was found: each contribution it received (from which step)
     and, when it feeds several ops, the sum. What a learner should have computed.
@@ -339,17 +373,18 @@ def grad_derivation(steps: list[BackwardStep], node: Value, name: str) -> list[s
     """
     received = [(s, c) for s in steps for c in s.contributions if c.parent is node]
     if not received:
-        if steps and steps[0].node is node:
-            start = f"backward starts at the output, d{name}/d{name} = 1"
-            return [f"{_grouped(name)}.grad = {fmt(node.grad)}: {start}"]
+        if steps and steps[0].node is node:  # the seed, as the pass saw it (not node.grad now)
+            return [seed_line(name, steps[0].upstream)]
         return [f"{_grouped(name)}.grad = {fmt(node.grad)}: nothing downstream depends on it"]
     lines = [f"step {s.index} ({s.name} = {s.formula}): {c.text()}" for s, c in received]
     total = f"{_grouped(name)}.grad = {{}} = {fmt(received[-1][1].grad_after)}"
     terms = [c.value for _, c in received]
     start = received[0][1].grad_before
     if start != 0:  # grad left from an earlier backward(): the engine adds to it
-        lines.append(f"{name}.grad was {fmt(start)} before this pass, and grads accumulate: "
-                     + total.format(_sum_text([start, *terms])))
+        lines.append(
+            f"{name}.grad was {fmt(start)} before this pass, and grads accumulate: "
+            + total.format(_sum_text([start, *terms]))
+        )
     elif len(received) > 1:
         consumers = {s.index: s.name for s, _ in received}
         if len(consumers) == 1:

@@ -178,6 +178,14 @@ def test_grad_derivation_of_the_output() -> None:
     assert "backward starts at the output" in grad_derivation(steps, y, "a")[0]
 
 
+def test_grad_derivation_of_the_output_shows_the_seed() -> None:
+    """The output's line gives the grad the pass started from (1.0), not what root.grad holds later."""
+    y = Value(0.5, label="x").exp()
+    steps = backward_steps(y)
+    y.grad = 7.0  # e.g. put back by a drawing, or changed by hand
+    assert grad_derivation(steps, y, "a") == ["a.grad = 1.0: backward starts at the output, da/da = 1"]
+
+
 def test_explain_on_a_leaf() -> None:
     """Explaining a lone leaf neither crashes nor invents steps."""
     x = Value(2.0, label="x")

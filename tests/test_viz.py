@@ -11,13 +11,13 @@ import struct
 import xml.etree.ElementTree as ET
 
 import pytest
-
-from microprop import Value
-from microprop.explain import backward_steps
 from microprop.viz import GraphTooLarge, GraphvizMissing, draw, save, save_stepper, to_dot
 from microprop.viz.stepper import frame_data
 from microprop.viz.theme import THEMES
 from microprop.viz.walk import walk
+
+from microprop import Value
+from microprop.explain import backward_steps
 
 SNAPSHOTS = pathlib.Path(__file__).parent / "snapshots"
 
@@ -198,6 +198,21 @@ def test_step_zero_knows_only_the_root() -> None:
     assert "backward starts at the output" in src
 
 
+@pytest.mark.parametrize("held", ["fresh", "stale", "leaf"])
+def test_step_zero_caption_shows_the_seed(held: str) -> None:
+    """Step 0's caption (image and stepper) gives the root's grad as the seed 1.0, not the grad it holds."""
+    x, y = Value(2.0, label="x"), Value(-3.0, label="y")
+    root = y if held == "leaf" else x * y + x
+    if held != "fresh":
+        x.grad, y.grad, root.grad = 5.0, 7.0, 9.0
+    name = walk(root).names[root]
+    caption = f"{name}.grad = 1.0: backward starts at the output, d{name}/d{name} = 1"
+    assert f'graph [label="{caption}\\l"' in to_dot(root, step=0)
+    frames = frame_data(walk(root), root)["views"]["backward"]["frames"]
+    assert frames[0]["caption"] == caption
+    assert root.grad == (0.0 if held == "fresh" else 9.0)  # drawing changed no grad
+
+
 def test_partial_grad_shows_the_sum_so_far() -> None:
     """A node with one of two contributions in shows ``sum + ?``."""
     x, y = Value(2.0, label="x"), Value(-3.0, label="y")
@@ -369,7 +384,9 @@ def test_gradcheck_report_marks_the_disagreeing_input() -> None:
     """draw(report.root, mark=report) flags exactly the inputs gradcheck failed, with the numeric value."""
     from microprop.gradcheck import gradcheck
 
-    report = gradcheck(lambda x, y: (x * y.data + y).tanh(), [0.5, -1.2], raise_on_failure=False, names=["x", "y"])
+    report = gradcheck(
+        lambda x, y: (x * y.data + y).tanh(), [0.5, -1.2], raise_on_failure=False, names=["x", "y"]
+    )
     assert [c.name for c in report.failures] == ["y"]
     dot = to_dot(report.root, view="backward", mark=report)
     flagged = [line for line in dot.splitlines() if "✗" in line]

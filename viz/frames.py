@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, field
 
 from microprop.engine import Value
-from microprop.explain import BackwardStep, backward_steps, fmt, forward_steps, grad_derivation
+from microprop.explain import BackwardStep, backward_steps, fmt, forward_steps, seed_line
 
 from .walk import Graph, walk
 
@@ -146,7 +146,13 @@ def final_frame(graph: Graph, bp: BackwardPass) -> Frame:
 def backward_frame(graph: Graph, root: Value, bp: BackwardPass, k: int) -> Frame:
     """Frame ``k`` of the backward pass: 0 before the first step (only the root's grad,
     1, is known), else step ``k``'s node current, the edges it sends grads along hot,
-    grads not reached yet ``?``. Linear in the graph's size."""
+    grads not reached yet ``?``. Linear in the graph's size.
+
+    >>> x = Value(2.0, label="x"); y = x * 3.0; y.label = "y"; y.grad = 7.0
+    >>> g = walk(y); f = backward_frame(g, y, backward_pass(g, y), 0)
+    >>> f.caption, f.text[2], f.current
+    ('y.grad = 1.0: backward starts at the output, dy/dy = 1', '1.0', None)
+    """
     n = len(graph.nodes)
     consumers, received, sums = [0] * n, [0] * n, [0.0] * n
     for e in graph.edges:
@@ -164,7 +170,7 @@ def backward_frame(graph: Graph, root: Value, bp: BackwardPass, k: int) -> Frame
         caption = step.text()
     else:
         current, hot = None, ()
-        caption = grad_derivation(bp.steps, root, graph.names[root])[0]
+        caption = seed_line(graph.names[root], bp.grads[root_i])  # the seed drawn, not root.grad now
     text, status = {}, {}
     for i in range(n):
         if i == root_i or (consumers[i] and received[i] == consumers[i]):

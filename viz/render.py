@@ -61,7 +61,14 @@ def pipe(digraph: graphviz.Digraph, fmt: str) -> bytes:
 
 def save(root: Value, path: str | os.PathLike[str], **options: Any) -> pathlib.Path:
     """Draw ``root`` (options as ``draw``) and write it to ``path``; the suffix picks the
-    format (.svg, .png, .pdf, or .dot/.gv for DOT text). Returns the path."""
+    format (.svg, .png, .pdf, or .dot/.gv for DOT text). Returns the path.
+
+    >>> import tempfile
+    >>> x = Value(3.0, label="x")
+    >>> out = save(x * x, pathlib.Path(tempfile.mkdtemp()) / "square.dot", view="backward")
+    >>> out.name, "grad 6.0" in out.read_text(encoding="utf-8")  # x.grad, drawn
+    ('square.dot', True)
+    """
     from .dot import build  # local: dot imports frames, which imports explain
 
     path = pathlib.Path(path)
