@@ -30,6 +30,29 @@ def test_render_dot_forward_without_graphviz(tmp_path: pathlib.Path) -> None:
     assert "<B>x1</B>" in src and "data 0.7071" in src and "grad" not in src
 
 
+@pytest.mark.parametrize(("expr", "noun"), [("x", "1 value"), ("5", "1 value"), ("x*x", "2 values")])
+def test_render_counts_values_in_words(expr: str, noun: str, tmp_path: pathlib.Path) -> None:
+    """The summary line says "1 value" for one node and "N values" for more."""
+    result = render(expr, *(["x=2"] if "x" in expr else []), "-o", "g.dot", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"wrote g.dot (forward view, {noun})\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "count"),
+    [
+        (["-x*y", "x=2", "y=3", "-o", "g.dot"], 5),
+        (["-o", "g.dot", "--x*y", "x=2", "y=3"], 7),
+        (["-out*y", "out=2", "y=3", "-o", "g.dot"], 5),  # not -o with the value "ut*y"
+    ],
+)
+def test_render_expression_starting_with_minus(args: list[str], count: int, tmp_path: pathlib.Path) -> None:
+    """An EXPR starting with - or -- is drawn, wherever -o stands."""
+    result = render(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"wrote g.dot (forward view, {count} values)\n"
+
+
 def test_render_backward_step_options(tmp_path: pathlib.Path) -> None:
     """--step K draws step K with the same text as 'microprop step'; --dark, --top-down apply."""
     result = render(*NEURON, "-o", "s.dot", "--step", "5", "--dark", "--top-down", cwd=tmp_path)
@@ -56,6 +79,8 @@ def test_render_backward(tmp_path: pathlib.Path) -> None:
         (["x*2", "x=1", "-o", "a.dot", "--step", "7"], "from 0 to 1"),
         (["x*2", "x=1", "-o", "a.dot", "--step", "-1"], "0 or more"),
         (["x*2", "x=1", "-o", "a.html", "--step", "1"], "--html page has them all"),
+        (["x*2", "x=1", "--html", "-o", "a.png"], "--html writes a web page: give -o a name ending in .html"),
+        (["x*2", "x=1", "--html", "-o", "steps"], "--html writes a web page: give -o a name ending in .html"),
         (["x*2", "x=1", "-o", "no/such/dir/a.dot"], "can't write"),
         (["x*2", "x=1"], "-o"),  # no output file
     ],

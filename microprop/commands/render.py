@@ -77,7 +77,11 @@ def run(args: argparse.Namespace) -> int:
     except ExprError as err:
         return report_error(err)
     path = pathlib.Path(args.output)
-    html = args.html or path.suffix.lower() in (".html", ".htm")
+    is_page = path.suffix.lower() in (".html", ".htm")
+    if args.html and not is_page:  # a web page in "s.png" opens as a broken image
+        like = path.with_suffix(".html") if path.name else "steps.html"
+        return _error(f"--html writes a web page: give -o a name ending in .html (like {like})")
+    html = args.html or is_page
     theme = "dark" if args.dark else "light"
     rankdir = "TB" if args.top_down else "LR"
     if html and args.step is not None:
@@ -96,5 +100,6 @@ def run(args: argparse.Namespace) -> int:
         return _error(str(err))
     except OSError as err:
         return _error(f"can't write {str(path)!r}: {err.strerror or err}")
-    print(f"wrote {path} ({what}, {len(root.topo_order())} values)")
+    count = len(root.topo_order())
+    print(f"wrote {path} ({what}, {count} value{'' if count == 1 else 's'})")
     return 0
