@@ -9,8 +9,8 @@ True
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 from .engine import Value
 
@@ -23,6 +23,12 @@ class GradcheckError(AssertionError):
     The message names each failing input with its point, the analytic and numeric
     grads, their difference and the tolerance, then shows the whole table;
     ``report`` holds the details (``report.failing_nodes()`` for a drawing).
+
+    >>> try:
+    ...     gradcheck(lambda x: x * Value(x.data), [3.0], names=["x"])  # hides one path
+    ... except GradcheckError as err:
+    ...     print(err.report.failures[0].describe())
+    d/dx disagrees at x = 3: analytic 3, numeric 6, difference 3 > tolerance 0.00601
     """
 
     def __init__(self, report: GradcheckReport) -> None:
@@ -44,15 +50,36 @@ class InputCheck:
 
     @property
     def difference(self) -> float:
-        """``|analytic - numeric|`` (``inf`` when only one side is finite)."""
-        if self.analytic == self.numeric:  # equal infinities included
+        """``|analytic - numeric|``: 0 for the same float (equal infinities, or both nan),
+        ``inf`` when only one side is finite or only one is nan.
+
+        >>> [InputCheck(0, "x", 1.0, 3.0, numeric, 1e-5).difference for numeric in (3.5, math.nan)]
+        [0.5, inf]
+        """
+        if self.analytic == self.numeric or (math.isnan(self.analytic) and math.isnan(self.numeric)):
             return 0.0
         diff = abs(self.analytic - self.numeric)
         return math.inf if math.isnan(diff) else diff
 
     @property
+    def finite(self) -> bool:
+        """Whether both the analytic and the numeric value are finite numbers.
+
+        >>> InputCheck(0, "x", 0.0, math.inf, 1.0, 1e-5).finite
+        False
+        """
+        return math.isfinite(self.analytic) and math.isfinite(self.numeric)
+
+    @property
     def ok(self) -> bool:
-        """Whether the difference is within tolerance."""
+        """Whether the difference is within tolerance. When either side is inf or nan
+        no tolerance applies: they agree only if they are the same float.
+
+        >>> InputCheck(0, "x", 1e-6, -1e12, -math.inf, math.inf).ok
+        False
+        """
+        if not self.finite:
+            return self.difference == 0.0
         return self.difference <= self.tolerance
 
     def describe(self, point: str = "") -> str:
@@ -63,24 +90,39 @@ class InputCheck:
         """
         where = point or f"{self.name} = {self.point:.6g}"
         verdict = "agrees" if self.ok else "disagrees"
-        sign = "<=" if self.ok else ">"
+        if self.finite:
+            sign = "<=" if self.ok else ">"
+            within = f", difference {self.difference:.3g} {sign} tolerance {self.tolerance:.3g}"
+        else:
+            within = " (with inf or nan no tolerance applies: the two must be the same float)"
         return (
-            f"d/d{self.name} {verdict} at {where}: analytic {self.analytic:.8g}, numeric {self.numeric:.8g}, "
-            f"difference {self.difference:.3g} {sign} tolerance {self.tolerance:.3g}"
+            f"d/d{self.name} {verdict} at {where}: analytic {self.analytic:.8g}, numeric {self.numeric:.8g}"
+            + within
         )
 
     def text(self) -> str:
-        """One table row: input, point, analytic, numeric, difference, tolerance."""
+        """One table row: input, point, analytic, numeric, difference, tolerance
+        (``exact`` when a side is inf or nan).
+
+        >>> print(InputCheck(0, "x", 0.0, math.inf, math.nan, 0.0).text())
+        FAIL        x at 0            analytic inf            numeric nan...|diff| inf        tol exact
+        """
         mark = "ok  " if self.ok else "FAIL"
+        tol = f"{self.tolerance:.3g}" if self.finite else "exact"
         return (
             f"{mark} {self.name:>8} at {self.point:<12.6g} analytic {self.analytic:<14.8g} "
-            f"numeric {self.numeric:<14.8g} |diff| {self.difference:<10.3g} tol {self.tolerance:.3g}"
+            f"numeric {self.numeric:<14.8g} |diff| {self.difference:<10.3g} tol {tol}"
         )
 
 
 @dataclass(frozen=True)
 class GradcheckReport:
-    """All input comparisons of one gradcheck call, and the graph they came from."""
+    """All input comparisons of one gradcheck call, and the graph they came from.
+
+    >>> report = gradcheck(lambda x, y: x * y, [3.0, -1.0], names=["x", "y"])
+    >>> [(c.name, c.analytic) for c in report.checks], report.ok
+    ([('x', -1.0), ('y', 3.0)], True)
+    """
 
     checks: tuple[InputCheck, ...]
     eps: float
@@ -91,25 +133,47 @@ class GradcheckReport:
 
     @property
     def ok(self) -> bool:
-        """True when every input passed."""
+        """True when every input passed.
+
+        >>> gradcheck(lambda x: x * x, [3.0]).ok
+        True
+        """
         return all(c.ok for c in self.checks)
 
     @property
     def failures(self) -> tuple[InputCheck, ...]:
-        """The inputs that disagree."""
+        """The inputs that disagree.
+
+        >>> report = gradcheck(lambda x: x * Value(x.data), [3.0], raise_on_failure=False)
+        >>> [(c.name, c.analytic, round(c.numeric, 6)) for c in report.failures]
+        [('x0', 3.0, 6.0)]
+        """
         return tuple(c for c in self.checks if not c.ok)
 
     def failing_nodes(self) -> list[Value]:
-        """The input Values that disagree, e.g. to mark them in a drawing."""
+        """The input Values that disagree, e.g. to mark them in a drawing.
+
+        >>> report = gradcheck(lambda x, y: x * Value(x.data) + y, [3.0, 1.0], raise_on_failure=False)
+        >>> [v.label for v in report.failing_nodes()], report.failing_nodes()[0] is report.inputs[0]
+        (['x0'], True)
+        """
         return [self.inputs[c.index] for c in self.failures]
 
     def point_text(self) -> str:
-        """The point checked, every input by name: ``(x = 3, y = -1)``."""
+        """The point checked, every input by name.
+
+        >>> gradcheck(lambda x, y: x * y, [3.0, -1.0], names=["x", "y"]).point_text()
+        '(x = 3, y = -1)'
+        """
         return "(" + ", ".join(f"{c.name} = {c.point:.6g}" for c in self.checks) + ")"
 
     def kinks(self) -> list[str]:
         """Notes on nodes whose input sits within ``2·eps`` of a kink of their op (relu
-        at 0, ...), where the derivative jumps and finite differences cannot agree."""
+        at 0, ...), where the derivative jumps and finite differences cannot agree.
+
+        >>> print(*gradcheck(lambda x: x.relu(), [0.0], raise_on_failure=False).kinks())
+        note: relu's input is 0, at its kink 0: the derivative jumps there, so finite differences ...
+        """
         if self.root is None:
             return []
         notes = []
@@ -128,7 +192,12 @@ class GradcheckReport:
 
     def domain_notes(self) -> list[str]:
         """Notes on nan: an op whose output is nan from non-nan inputs (log of a negative
-        number, ...), or a numeric grad that is nan because ``x ± eps`` leaves the domain."""
+        number, ...), or a numeric grad that is nan or infinite because ``x ± eps`` leaves
+        the domain or reaches a pole.
+
+        >>> gradcheck(lambda x: x.log(), [-1.0], raise_on_failure=False).domain_notes()
+        ["note: log(-1) is nan: the point is outside the op's domain"]
+        """
         notes = []
         if self.root is not None:
             for node in self.root.topo_order():
@@ -144,14 +213,32 @@ class GradcheckReport:
                         f"note: the numeric grad for {c.name} is nan: fn is nan or infinite within eps of "
                         "the point (the edge of an op's domain), so finite differences are undefined there"
                     )
+                elif math.isinf(c.numeric):
+                    notes.append(
+                        f"note: the numeric grad for {c.name} is {c.numeric:g}: fn is infinite within eps of "
+                        "the point (a pole, like 1/x at 0), so finite differences are undefined there"
+                    )
         return notes
 
     def notes(self) -> list[str]:
-        """Why a check may legitimately fail: kinks and domain edges."""
+        """Why a check may legitimately fail: kinks and domain edges.
+
+        >>> report = gradcheck(lambda x: x.abs() + (x - 1).log(), [0.0], raise_on_failure=False)
+        >>> [note.split(": ")[1] for note in report.notes()]
+        ["abs's input is 0, at its kink 0", 'log(-1) is nan']
+        """
         return self.kinks() + self.domain_notes()
 
     def text(self) -> str:
-        """A readable table, one input per row, with a verdict line and notes on failure."""
+        """A readable table, one input per row, with a verdict line and notes on failure.
+
+        >>> print(gradcheck(lambda x: x.relu(), [0.0], raise_on_failure=False, names=["x"]).text())
+        ... # doctest: +ELLIPSIS
+        gradcheck (central differences, eps=1e-06, tol = 1e-05 + 0.001·|numeric|)
+        FAIL        x at 0            analytic 0              numeric 0.5 ...
+        1 of 1 gradients disagree
+        note: relu's input is 0, at its kink 0: ...
+        """
         head = (
             f"gradcheck (central differences, eps={self.eps:g}, "
             f"tol = {self.atol:g} + {self.rtol:g}·|numeric|)"
@@ -215,7 +302,9 @@ def gradcheck(
     checks = []
     for i, leaf in enumerate(leaves):
         numeric = numeric_grad(fn, point, i, eps)
-        checks.append(InputCheck(i, leaf.label, point[i], leaf.grad, numeric, atol + rtol * abs(numeric)))
+        finite = math.isfinite(numeric) and math.isfinite(leaf.grad)
+        tolerance = atol + rtol * abs(numeric) if finite else 0.0  # inf or nan: the same float, or a mismatch
+        checks.append(InputCheck(i, leaf.label, point[i], leaf.grad, numeric, tolerance))
     report = GradcheckReport(tuple(checks), eps, atol, rtol, root, leaves)
     if raise_on_failure and not report.ok:
         raise GradcheckError(report)

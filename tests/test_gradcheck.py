@@ -87,6 +87,34 @@ def test_nan_never_passes() -> None:
     assert InputCheck(0, "x", 1.0, math.inf, math.inf, 1e-5).ok
 
 
+@pytest.mark.parametrize(
+    ("analytic", "numeric", "ok"),
+    [
+        (-1e12, -math.inf, False),
+        (math.inf, 1.0, False),
+        (math.inf, -math.inf, False),
+        (1.0, math.nan, False),
+        (-math.inf, -math.inf, True),
+        (math.nan, math.nan, True),
+    ],
+)
+def test_non_finite_values_match_only_when_equal(analytic: float, numeric: float, ok: bool) -> None:
+    """With inf or nan on either side no tolerance applies (not even an infinite one): same float or fail."""
+    assert InputCheck(0, "x", 1.0, analytic, numeric, math.inf).ok is ok
+
+
+def test_infinite_numeric_grad_fails_with_a_readable_row() -> None:
+    """1/x next to its pole: numeric -inf vs analytic -1e12 fails, with 'tol exact' and a note."""
+    report = gradcheck(lambda x: 1 / x, [1e-6], raise_on_failure=False, names=["x"])
+    check = report.checks[0]
+    assert (check.analytic, check.numeric) == (pytest.approx(-1e12), -math.inf)
+    assert not report.ok and check.tolerance == 0.0
+    row = report.text().splitlines()[1]
+    assert row.startswith("FAIL") and "numeric -inf" in row and row.endswith("|diff| inf        tol exact")
+    assert "note: the numeric grad for x is -inf: fn is infinite within eps" in report.text()
+    assert "the two must be the same float" in check.describe()
+
+
 def test_kink_note() -> None:
     """relu at 0 fails, with a note that the input sits at the op's kink."""
     report = gradcheck(lambda x: x.relu(), [0.0], raise_on_failure=False)

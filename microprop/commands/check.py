@@ -19,7 +19,8 @@ DESCRIPTION = """\
 Check the engine's gradient of an expression against central finite differences
 (f(x + eps) - f(x - eps)) / 2eps, in float64, for every variable. Prints one row per
 variable: the point, the analytic grad (backprop), the numeric grad, their difference
-and the tolerance atol + rtol·|numeric|.
+and the tolerance atol + rtol·|numeric| ("exact" when a side is inf or nan: then
+the two must be the same value).
 
 exit status: 0 when every grad matches, 1 on a mismatch, 2 on bad input.
 Near a kink (relu or abs at 0) the two sides legitimately differ."""
