@@ -14,9 +14,10 @@ import argparse
 import importlib
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from . import __version__
+from .commands._common import CommandParser
 
 #: subcommand modules under microprop.commands, in the order --help lists them
 COMMANDS: tuple[str, ...] = ("demo", "step", "check", "quiz", "render")
@@ -27,7 +28,12 @@ Type an expression, give its variables values, and watch backprop happen."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every subcommand registered."""
+    """The top-level parser with every subcommand registered.
+
+    >>> args = build_parser().parse_args(["check", "-x*y", "x=2", "y=3", "--eps", "1e-7"])
+    >>> args.command, args.expr, args.assignments, args.eps
+    ('check', '-x*y', ['x=2', 'y=3'], 1e-07)
+    """
     parser = argparse.ArgumentParser(
         prog="microprop",
         description=DESCRIPTION,
@@ -36,14 +42,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"microprop {__version__}")
     if COMMANDS:
-        subparsers = parser.add_subparsers(title="subcommands", dest="command", metavar="SUBCOMMAND")
+        subparsers = parser.add_subparsers(
+            title="subcommands", dest="command", metavar="SUBCOMMAND", parser_class=CommandParser
+        )
         for name in COMMANDS:
             importlib.import_module(f"microprop.commands.{name}").register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 ok, 1 check failed, 2 bad input)."""
+    """Run the command line; return the exit status (0 ok, 1 check failed, 2 bad input).
+
+    >>> main(["check", "x * x", "x=3"])  # doctest: +ELLIPSIS
+    gradcheck (central differences, eps=1e-06, tol = 1e-05 + 0.001·|numeric|)
+    ok          x at 3            analytic 6 ...
+    all gradients match
+    0
+    """
     parser = build_parser()
     try:
         args, extra = parser.parse_known_args(argv)

@@ -79,12 +79,19 @@ def parse_assignment(text: str) -> Assignment:
     name = name.strip()
     if not sep:
         raise ExprError(
-            f"bad assignment {text[:80]!r}: expected NAME=NUMBER without spaces, like x=2.5", text, 0, len(text)
+            f"bad assignment {text[:80]!r}: expected NAME=NUMBER without spaces, like x=2.5",
+            text,
+            0,
+            len(text),
         )
     if not name.isidentifier():
-        raise ExprError(f"bad assignment {text[:80]!r}: {name[:40]!r} is not a variable name", text, 0, len(name) or 1)
+        raise ExprError(
+            f"bad assignment {text[:80]!r}: {name[:40]!r} is not a variable name", text, 0, len(name) or 1
+        )
     if name in FUNCTIONS:
-        raise ExprError(f"bad assignment {text[:80]!r}: {name!r} is a function, not a variable", text, 0, len(name))
+        raise ExprError(
+            f"bad assignment {text[:80]!r}: {name!r} is a function, not a variable", text, 0, len(name)
+        )
     try:
         value = float(raw.strip())
     except ValueError:
@@ -98,7 +105,9 @@ def parse_assignment(text: str) -> Assignment:
 def _check_characters(text: str) -> None:
     for col, ch in enumerate(text):
         if not ch.isprintable():
-            raise ExprError(f"the expression must be one line of text; found {ch!r}", text.replace(ch, " "), col)
+            raise ExprError(
+                f"the expression must be one line of text; found {ch!r}", text.replace(ch, " "), col
+            )
 
 
 def _check_depth(text: str) -> None:
@@ -125,7 +134,9 @@ def parse(text: str) -> ast.expr:
     if not isinstance(text, str):
         raise ExprError(f"expression must be text, not {type(text).__name__}")
     if len(text) > MAX_LENGTH:
-        raise ExprError(f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}", text, MAX_LENGTH)
+        raise ExprError(
+            f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}", text, MAX_LENGTH
+        )
     if not text.strip():
         raise ExprError("expression is empty")
     _check_characters(text)
@@ -135,12 +146,29 @@ def parse(text: str) -> ast.expr:
             warnings.simplefilter("ignore")
             tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
-        col = (err.offset or 1) - 1 + (len(text) - len(text.lstrip()))
-        raise ExprError(f"syntax error: {err.msg}", text, col) from None
+        stripped = text.strip()
+        lead = len(text) - len(text.lstrip())
+        end = lead + len(stripped)  # just past the last character
+        if _parses(stripped + " 1"):  # "x +", "tanh(x) *": the last operand is missing
+            message = "the expression ends too soon: a number or variable is missing at the end"
+            raise ExprError(f"syntax error: {message}", text, end) from None
+        if not err.offset or err.offset > len(stripped) or (err.lineno or 1) > 1:
+            raise ExprError(f"syntax error: {err.msg}", text, end) from None  # at the end of the input
+        raise ExprError(f"syntax error: {err.msg}", text, err.offset - 1 + lead) from None
     except (RecursionError, MemoryError, ValueError) as err:
         raise ExprError(f"expression cannot be parsed: {type(err).__name__}", text, 0) from None
     _Validator(text).check(tree.body, 0)
     return tree.body
+
+
+def _parses(text: str) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text, mode="eval")
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return False
+    return True
 
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}

@@ -15,6 +15,7 @@ def microprop(*args: str, stdin: str = "", cwd: pathlib.Path | None = None) -> s
     """Run the command line; a hang is a failure (timeout)."""
     return subprocess.run(
         [sys.executable, "-m", "microprop", *args],
+        check=False,
         input=stdin,
         capture_output=True,
         text=True,
@@ -57,6 +58,41 @@ def test_step_expression_starting_with_minus() -> None:
     assert "  x.grad = -2.0" in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("expr", "x_grad"),
+    [("-x*h", "-3.0"), ("--x*h", "3.0"), ("-h*x", "-3.0"), ("- x*h", "-3.0")],
+)
+def test_expression_starting_with_minus_in_every_subcommand(expr: str, x_grad: str) -> None:
+    """An EXPR starting with - or -- (even -h...) is the expression for step, check and quiz."""
+    step = microprop("step", expr, "x=2", "h=3")
+    assert step.returncode == 0, step.stderr
+    assert f"  x.grad = {x_grad}\n" in step.stdout
+    check = microprop("check", expr, "x=2", "h=3")
+    assert check.returncode == 0 and "all gradients match" in check.stdout, check.stderr
+    quiz = microprop("quiz", expr, "x=2", "h=3")
+    assert quiz.returncode == 0 and quiz.stderr == ""
+    assert "  x = 2.0\n" in quiz.stdout and "question 1 of " in quiz.stdout
+
+
+def test_options_and_double_dash_around_a_minus_expression() -> None:
+    """Options before and after a "-" EXPR still apply, '--' still ends the options, -h is still help."""
+    check = microprop("check", "--eps", "1e-7", "-x", "x=1", "--rtol=1e-2")
+    assert check.returncode == 0, check.stderr
+    assert "eps=1e-07, tol = 1e-05 + 0.01·|numeric|" in check.stdout
+    dashed = microprop("step", "--", "-x", "x=1")
+    assert dashed.returncode == 0 and "  x.grad = -1.0\n" in dashed.stdout, dashed.stderr
+    assert microprop("step", "-h").stdout.startswith("usage: microprop step")
+    typo = microprop("check", "x", "x=1", "--esp", "1e-7")
+    assert typo.returncode == 2 and "unrecognized arguments: --esp" in typo.stderr
+
+
+def test_infinite_numeric_grad_is_a_mismatch() -> None:
+    """check "1/x" next to the pole exits 1: numeric -inf is not analytic -1e12 (no infinite tolerance)."""
+    result = microprop("check", "1/x", "x=1e-6")
+    assert result.returncode == 1
+    assert "numeric -inf" in result.stdout and "tol exact" in result.stdout
+
+
 def test_check_pass_and_fail_exit_codes() -> None:
     """check exits 0 when the grads match, 1 on a mismatch (relu at its kink), 2 on bad input."""
     ok = microprop("check", *NEURON)
@@ -77,6 +113,7 @@ def test_output_to_a_closed_pipe_is_quiet() -> None:
     """``microprop step ... | head -1`` ends without a BrokenPipeError traceback."""
     result = subprocess.run(
         f'"{sys.executable}" -m microprop step "tanh(x*y + exp(x))" x=1 y=2 | head -1',
+        check=False,
         shell=True,
         capture_output=True,
         text=True,

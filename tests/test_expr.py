@@ -90,6 +90,27 @@ def test_rejects_with_message_and_column(text: str, message: str, col: int) -> N
     assert caret_line.index("^") - 2 == col
 
 
+@pytest.mark.parametrize(
+    ("text", "missing"),
+    [
+        ("x +", True),
+        ("x * ", True),
+        ("  tanh(x) **", True),
+        ("-", True),
+        ("x + 1 +", True),
+        ("x.", False),  # also ends early, but no operand would fix it
+    ],
+)
+def test_unexpected_end_puts_the_caret_at_the_end(text: str, missing: bool) -> None:
+    """Text that ends too early gets the caret just past its last character, not under the first."""
+    with pytest.raises(ExprError) as info:
+        parse(text)
+    end = len(text.rstrip())
+    assert info.value.col == end
+    assert info.value.pretty().splitlines()[-1] == "  " + " " * end + "^"
+    assert ("a number or variable is missing at the end" in info.value.message) is missing
+
+
 def test_length_and_depth_are_capped_before_parsing() -> None:
     """Over-long text and deep nesting are refused with the limits named."""
     with pytest.raises(ExprError, match=f"the limit is {MAX_LENGTH}"):

@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from typing import Sequence, TextIO
+from collections.abc import Sequence
+from typing import TextIO
 
 from ..engine import Value
-from ..expr import ExprError, build, parse_assignment
+from ..expr import ExprError, build, parse, parse_assignment
 
 EXPR_HELP = """the expression, in quotes: numbers, variables, + - * / ** and
 the functions abs elu exp leaky_relu log relu sigmoid softplus tanh, as in
@@ -95,6 +96,79 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+class CommandParser(argparse.ArgumentParser):
+    """A subcommand's parser that finds ``EXPR`` itself, so an expression starting with
+    "-" (``-x*y``, ``--x``, ``-h*x``) is the expression, not an unknown option. The
+    options still work before and after it, and ``--`` still ends the options.
+
+    >>> parser = CommandParser(prog="step"); add_expression_arguments(parser)
+    >>> parser.parse_args(["--x", "x=1"]).expr, parser.parse_args(["--", "-x", "x=1"]).expr
+    ('--x', '-x')
+    """
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        args = list(sys.argv[1:] if args is None else args)
+        slot = expression_slot(self, args)
+        if slot is None:
+            return super().parse_known_args(args, namespace)
+        expr = args[slot]
+        args[slot] = " " + expr  # argparse takes a word for an option only if it starts with "-"
+        parsed, extra = super().parse_known_args(args, namespace)
+        if getattr(parsed, "expr", None) == args[slot]:
+            parsed.expr = expr
+        return parsed, extra
+
+
+def expression_slot(parser: argparse.ArgumentParser, args: Sequence[str]) -> int | None:
+    """The index of ``EXPR`` in ``args`` when it starts with "-" and is no option of
+    ``parser``'s; None when argparse finds EXPR by itself (or the parser has none).
+
+    >>> parser = argparse.ArgumentParser(); _ = parser.add_argument("--eps")
+    >>> add_expression_arguments(parser)
+    >>> [expression_slot(parser, a) for a in (["--eps", "1", "-x", "x=1"], ["x", "-x"], ["--", "-x"])]
+    [2, None, None]
+    """
+    if not any(action.dest == "expr" for action in parser._actions):
+        return None
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in ("-", "--") or not arg.startswith("-"):
+            return None  # a plain word (argparse's EXPR), or "--" (argparse's business)
+        action = _option_for(parser, arg)
+        if action is None:  # EXPR, unless it looks like a mistyped option ("--wat=3")
+            return i if _is_expression(arg) or not _OPTION_LIKE.fullmatch(arg) else None
+        attached = "=" in arg if arg.startswith("--") else len(arg) > 2  # --eps=1e-7, -oout.svg
+        takes = action.nargs if isinstance(action.nargs, int) else 1 if action.nargs is None else 0
+        i += 1 + (0 if attached else takes)
+    return None
+
+
+def _option_for(parser: argparse.ArgumentParser, arg: str) -> argparse.Action | None:
+    """The option ``arg`` names as argparse reads it: ``--name[=value]`` (or a unique
+    start of it), ``-o`` or ``-ovalue``; None for anything else."""
+    options = parser._option_string_actions
+    if arg.startswith("--"):
+        name = arg.split("=", 1)[0]
+        starts = [o for o in options if o.startswith(name)] if parser.allow_abbrev else []
+        return options.get(name) or (options[starts[0]] if starts else None)
+    if arg in options:
+        return options[arg]
+    if arg[:2] in options and options[arg[:2]].nargs != 0 and not _is_expression(arg):
+        return options[arg[:2]]  # "-oout.svg": -o with its value attached
+    return None
+
+
+def _is_expression(text: str) -> bool:
+    try:
+        parse(text)
+    except ExprError:
+        return False
+    return True
+
+
 def subcommand(
     subparsers: argparse._SubParsersAction, name: str, summary: str, description: str, examples: str
 ) -> argparse.ArgumentParser:
@@ -106,10 +180,12 @@ def subcommand(
         epilog="examples:\n" + examples,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    # argparse takes any word starting with "-" for an option; let an expression such
-    # as "-x*y" through as EXPR (only -h and --long options are options here)
-    parser._negative_number_matcher = _NOT_AN_OPTION  # noqa: SLF001
+    # argparse takes any word starting with "-" for an option; let a value such as
+    # "--eps -1e-7" reach its option's check ("must be a positive number") as a value
+    # (CommandParser finds an EXPR starting with "-")
+    parser._negative_number_matcher = _NOT_AN_OPTION
     return parser
 
 
 _NOT_AN_OPTION = re.compile(r"^-(?!-)(?!h$)")
+_OPTION_LIKE = re.compile(r"--?[A-Za-z][\w-]*(=.*)?")

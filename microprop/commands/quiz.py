@@ -6,8 +6,8 @@ import argparse
 import itertools
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..engine import Value
 from ..explain import (
@@ -75,7 +75,11 @@ def _terminal_ask(echo: bool) -> Ask:
 
 @dataclass(frozen=True)
 class Score:
-    """How the quiz went."""
+    """How the quiz went: right answers, questions asked, questions in the quiz.
+
+    >>> Score(right=2, asked=3, total=4).text()
+    'stopped after 3 of 4 questions; score: 2 of 3 right'
+    """
 
     right: int
     asked: int
