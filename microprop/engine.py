@@ -29,7 +29,15 @@ _anomaly = False
 
 
 class AnomalyError(FloatingPointError):
-    """Raised inside ``detect_anomaly()`` when a value or grad first becomes nan."""
+    """Raised inside ``detect_anomaly()`` when a value or grad first becomes nan.
+
+    >>> try:
+    ...     with detect_anomaly():
+    ...         Value(-1.0, label="x").log()
+    ... except AnomalyError as err:
+    ...     print(err)
+    log produced nan in forward from inputs x=-1.0
+    """
 
 
 def _as_float(x: object) -> float:

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from microprop.viz import to_dot
 
 from microprop import OPS, Op, Value, apply, zero_grad
 from microprop.explain import explain
@@ -18,6 +17,7 @@ from microprop.kernels import KERNELS, kernel_for, python_kernel
 from microprop.nn import MLP
 from microprop.replay import trace
 from microprop.testing import Expression, expressions, op_cases
+from microprop.viz import to_dot
 
 ROWS = list(OPS.values())
 inf, nan = math.inf, math.nan

@@ -11,13 +11,13 @@ import struct
 import xml.etree.ElementTree as ET
 
 import pytest
+
+from microprop import Value
+from microprop.explain import backward_steps
 from microprop.viz import GraphTooLarge, GraphvizMissing, draw, save, save_stepper, to_dot
 from microprop.viz.stepper import frame_data
 from microprop.viz.theme import THEMES
 from microprop.viz.walk import walk
-
-from microprop import Value
-from microprop.explain import backward_steps
 
 SNAPSHOTS = pathlib.Path(__file__).parent / "snapshots"
 
