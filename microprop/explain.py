@@ -199,6 +199,19 @@ class Contribution:
             f"(rule: {self.named_rule})"
         )
 
+    def running_total(self) -> str:
+        """What the parent holds now, when it already held a grad (the accumulation
+        learners most often miss); ``""`` otherwise.
+
+        >>> x = Value(2.0, label="x"); y = Value(-3.0, label="y")
+        >>> [c.running_total() for s in backward_steps(x * y + x) for c in s.contributions][2]
+        'so x.grad = 1.0 + (-3.0) = -2.0'
+        """
+        if self.grad_before == 0:
+            return ""
+        total = _sum_text([self.grad_before, self.value])
+        return f"so {self.parent_name}.grad = {total} = {fmt(self.grad_after)}"
+
 
 @dataclass(frozen=True)
 class BackwardStep:
@@ -241,8 +254,9 @@ class BackwardStep:
         )
 
     def lines(self) -> list[str]:
-        """The contribution lines, one per parent."""
-        return [c.text() for c in self.contributions]
+        """The contribution lines, one per parent, each followed by the parent's new total
+        when it already held a grad."""
+        return ["   ".join(filter(None, (c.text(), c.running_total()))) for c in self.contributions]
 
     def text(self) -> str:
         """Header, accumulation note and contributions, as printed by ``microprop step``."""

@@ -211,3 +211,12 @@ def test_explain_displays_as_text_in_a_repl_and_a_notebook() -> None:
     assert isinstance(text, str)
     assert repr(text) == str(text)
     assert text._repr_html_() == "<pre>" + str(text).replace("<", "&lt;").replace(">", "&gt;") + "</pre>"
+
+
+def test_second_contribution_shows_the_running_total() -> None:
+    """When a node already holds a grad, its step line shows the sum it now holds."""
+    x = Value(2.0, label="x")
+    y = Value(-3.0, label="y")
+    steps = backward_steps(x * y + x)
+    assert steps[0].lines()[1].endswith("(rule: ∂b/∂x = 1)")  # first contribution: nothing to add to
+    assert steps[1].lines()[0].endswith("(rule: ∂a/∂x = y)   so x.grad = 1.0 + (-3.0) = -2.0")
