@@ -350,7 +350,9 @@ class _Planner:
             inputs=inputs,
             params=tuple(
                 np.array(column, dtype=float) for column in zip(*(self.nodes[i].params for i in out))
-            ),
+            )
+            if op.params
+            else (),
             edges=edges,
             gather=self.gather(out),
         )
