@@ -247,12 +247,9 @@ class _Planner:
 
     def __init__(self, nodes: list[Value], index: dict[Value, int], kept: list[int]) -> None:
         n = len(nodes)
-        a_of, b_of = [-1] * n, [-1] * n
-        for i, v in enumerate(nodes):
-            if v.op is not None:
-                a_of[i] = index[v._a]
-                if v._b is not None:
-                    b_of[i] = index[v._b]
+        at = index.get  # None -> -1: no such parent
+        a_of = [at(v._a, -1) for v in nodes]
+        b_of = [at(v._b, -1) for v in nodes]
         a_, b_ = np.array(a_of, dtype=np.intp), np.array(b_of, dtype=np.intp)
         is_add = np.array([v.op is _ADD for v in nodes], dtype=bool)
         # fused chains ((t0 + t1) + t2) + ...: an addition used once, as the left input of another
