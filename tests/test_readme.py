@@ -7,9 +7,9 @@ import io
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from microprop import Value
 from microprop.explain import explain
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -60,9 +60,10 @@ def test_nn_and_optim_blocks_train() -> None:
     namespace: dict = {}
     (nn_block,) = blocks("Neural networks: `microprop.nn`")
     (optim_block,) = blocks("Optimizers: `microprop.optim`")
+    np.random.seed(1337)  # micrograd's data (the block leaves numpy unseeded)
     run(nn_block, namespace)
     run(optim_block.replace("range(100)", "range(3)"), namespace)
-    assert isinstance(namespace["loss"], Value) and namespace["loss"].data < 1.0
+    assert namespace["loss"].data == 0.7429006313851131  # micrograd's loss at step 2
 
 
 def test_replay_block_gives_the_scalar_engines_final_loss() -> None:
