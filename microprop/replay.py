@@ -246,42 +246,57 @@ class _Planner:
     """
 
     def __init__(self, nodes: list[Value], index: dict[Value, int], kept: list[int]) -> None:
-        n = len(nodes)
         at = index.get  # None -> -1: no such parent
-        a_of = [at(v._a, -1) for v in nodes]
-        b_of = [at(v._b, -1) for v in nodes]
-        a_, b_ = np.array(a_of, dtype=np.intp), np.array(b_of, dtype=np.intp)
+        self.nodes = nodes
+        self._a_of = np.array([at(v._a, -1) for v in nodes], dtype=np.intp)
+        self._b_of = np.array([at(v._b, -1) for v in nodes], dtype=np.intp)
         is_add = np.array([v.op is _ADD for v in nodes], dtype=bool)
-        # fused chains ((t0 + t1) + t2) + ...: an addition used once, as the left input of another
-        uses = np.bincount(np.concatenate([a_[a_ >= 0], b_[b_ >= 0]]), minlength=n)
-        folds = is_add & (a_ >= 0)
-        folds[folds] = is_add[a_[folds]] & (uses[a_[folds]] == 1)
-        self.consumer = np.full(n, -1, dtype=np.intp)
-        self.consumer[a_[folds]] = np.flatnonzero(folds)
-        self.consumer[kept] = -1  # the root and watched nodes are computed, never folded away
-        inside = self.consumer >= 0
-        # number the edges in backward order: senders from last to first, slot a before b
-        has_a = (a_ >= 0) & ~(is_add & inside[np.maximum(a_, 0)])  # no edge into a partial sum
-        has_b = b_ >= 0
+        self.consumer = self._fold_chains(is_add, kept)
+        self._number_edges(is_add, self.consumer >= 0)
+        self.groups = self._groups()
+
+    def _fold_chains(self, is_add: Array, kept: list[int]) -> Array:
+        """Chains ``((t0 + t1) + t2) + ...``: an addition used once, as the left input of
+        another, is folded into it. For each folded node, the addition that uses it; -1
+        for the rest (the root and the watched nodes are always computed)."""
+        a_of, b_of = self._a_of, self._b_of
+        uses = np.bincount(np.concatenate([a_of[a_of >= 0], b_of[b_of >= 0]]), minlength=len(a_of))
+        folds = is_add & (a_of >= 0)
+        folds[folds] = is_add[a_of[folds]] & (uses[a_of[folds]] == 1)
+        consumer = np.full(len(a_of), -1, dtype=np.intp)
+        consumer[a_of[folds]] = np.flatnonzero(folds)
+        consumer[kept] = -1
+        return consumer
+
+    def _number_edges(self, is_add: Array, inside: Array) -> None:
+        """Number the edges in backward order (senders from last to first, slot a before
+        b); index each node's incoming edges."""
+        a_of, b_of, n = self._a_of, self._b_of, len(self._a_of)
+        has_a = (a_of >= 0) & ~(is_add & inside[np.maximum(a_of, 0)])  # no edge into a partial sum
+        has_b = b_of >= 0
         slots = np.stack([has_a, has_b], axis=1)[::-1].ravel()
         numbers = (np.cumsum(slots) * slots).reshape(n, 2)[::-1]  # 1, 2, ...: edge 0 is the seed
-        edge_a = np.where(has_a, numbers[:, 0], -1)
-        edge_b = np.where(has_b, numbers[:, 1], -1)
+        self._edge_a = np.where(has_a, numbers[:, 0], -1)
+        self._edge_b = np.where(has_b, numbers[:, 1], -1)
         targets = np.empty(int(slots.sum()) + 1, dtype=np.intp)
         targets[0] = n - 1
-        targets[edge_a[has_a]] = a_[has_a]
-        targets[edge_b[has_b]] = b_[has_b]
+        targets[self._edge_a[has_a]] = a_of[has_a]
+        targets[self._edge_b[has_b]] = b_of[has_b]
         self.edge_count = len(targets)
         self.root_edge = 0
         self._by_target = np.argsort(targets, kind="stable")  # each node's edges, in backward order
         self._count = np.bincount(targets, minlength=n)
         self._start = np.cumsum(self._count) - self._count
-        inside, edge_a, edge_b = inside.tolist(), edge_a.tolist(), edge_b.tolist()
-        # group the computed nodes by level, op and number of inputs
-        level = [0] * n
+        self._inside = inside
+
+    def _groups(self) -> list[_Group]:
+        """The computed nodes grouped by level, op and number of inputs, levels in order."""
+        a_of, b_of = self._a_of.tolist(), self._b_of.tolist()
+        edge_a, edge_b, inside = self._edge_a.tolist(), self._edge_b.tolist(), self._inside.tolist()
+        level = [0] * len(a_of)
         buckets: dict[tuple[int, str, int, int], list[int]] = {}
         self._terms: dict[int, tuple[list[int], list[int]]] = {}  # a fused sum's terms and their edges
-        for i, v in enumerate(nodes):
+        for i, v in enumerate(self.nodes):
             op = v.op
             if op is None or inside[i]:
                 continue
@@ -306,10 +321,7 @@ class _Planner:
                 lvl = 1 + level[a_of[i]]
             level[i] = lvl
             buckets.setdefault((lvl, op.name, len(ids) if op is _ADD else op.arity, id(op)), []).append(i)
-        self.nodes = nodes
-        self._a_of, self._b_of = a_, b_
-        self._edge_a, self._edge_b = np.array(edge_a, dtype=np.intp), np.array(edge_b, dtype=np.intp)
-        self.groups = [
+        return [
             self._group(key[0], rows)
             for key, rows in sorted(buckets.items(), key=lambda item: item[0][:3])  # ties: first seen first
         ]
