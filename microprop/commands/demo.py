@@ -32,7 +32,7 @@ EXAMPLES = """\
   microprop demo
   microprop demo --out /tmp/tour
   microprop demo --steps 20          (a shorter training run)
-  microprop demo --scalar            (the scalar engine every step, as micrograd: ~20 s)"""
+  microprop demo --scalar            (the scalar engine every step, as micrograd: ~17 s)"""
 
 MOONS_SEED = 1337  # micrograd's demo seeds both random and numpy.random with it
 
