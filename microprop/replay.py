@@ -203,6 +203,10 @@ def trace(root: Value, watch: Iterable[Value] = ()) -> Tape:
     keeps current besides the root's. The graph's shape is frozen: ops built later, or
     a dropout mask drawn anew, are not seen; the leaves' values may change freely.
 
+    Replay pays off for wide graphs, such as a training step's, where each level holds
+    many nodes of one op. A long chain has one node per level: its replay makes one
+    small array operation per node and runs slower than ``backward()`` itself.
+
     >>> a = Value(2.0); b = Value(5.0); c = a * b; tape = trace(c)
     >>> a.data = 3.0; tape.forward()
     15.0
