@@ -96,8 +96,8 @@ class Tape:
         self._root_idx = index[root]
         self._root_edge = plan.root_edge
         self._data = np.array([v.data for v in nodes], dtype=float)
-        self._contributions = np.zeros(plan.edge_count)
-        self._grad: Array | None = None
+        self._contributions = np.zeros(plan.edge_count)  # what each edge carried in the last backward()
+        self._backward_done = False
 
     # --- the passes ----------------------------------------------------------------------
 
@@ -129,12 +129,10 @@ class Tape:
         12.0
         """
         data, contributions = self._data, self._contributions
-        grads = np.zeros(len(self.nodes))
         contributions[self._root_edge] = grad
         with np.errstate(all="ignore"):
             for g in reversed(self._groups):
                 upstream = _add_up(contributions, g.gather, len(g.out))
-                grads[g.out] = upstream
                 if g.kernel is None:  # d sum / d term = 1
                     contributions[g.edges] = np.tile(upstream, len(g.inputs))
                 else:  # the chain rule: local derivative × upstream grad, along each edge
@@ -145,7 +143,7 @@ class Tape:
             leaf_grads = _add_up(contributions, self._leaf_gather, len(self.leaves))
         for v, x in zip(self.leaves, leaf_grads.tolist()):
             v.grad += x
-        self._grad = grads
+        self._backward_done = True
 
     def sync(self) -> None:
         """Write the last ``forward()``'s data and ``backward()``'s grads into every node
@@ -161,9 +159,12 @@ class Tape:
         for v, x, c in zip(self.nodes, data, consumer):
             # a partial sum inside a fused chain is added up again, as the scalar engine does
             v.data = v._a.data + v._b.data if c >= 0 else x
-        if self._grad is None:
+        if not self._backward_done:
             return
-        grads = self._grad.tolist()
+        grads = np.zeros(len(self.nodes))  # each computed node's, from the last pass's contributions
+        for g in self._groups:
+            grads[g.out] = _add_up(self._contributions, g.gather, len(g.out))
+        grads = grads.tolist()
         for i in range(len(self.nodes) - 1, -1, -1):
             v = self.nodes[i]
             if consumer[i] >= 0:  # its one consumer adds it with local derivative 1
@@ -219,20 +220,18 @@ def _sum_rows(terms: Array) -> Array:
 
     (``np.add.reduce`` may add a single column pairwise; ``accumulate`` never reorders.)
     """
-    if len(terms) == 2:
-        return terms[0] + terms[1]
+    if len(terms) <= 2:
+        return terms[0] if len(terms) == 1 else terms[0] + terms[1]
     return np.add.accumulate(terms, axis=0)[-1]
 
 
 def _add_up(contributions: Array, gather: list[_Gather], n: int) -> Array:
     """The grads of ``n`` nodes: each one's contributions, added in backward order."""
-    if len(gather) == 1 and len(gather[0].edges) == 1:
-        return contributions[gather[0].edges[0]]  # one edge each: nothing to add
+    if len(gather) == 1:  # every node has the same number of edges
+        return _sum_rows(contributions[gather[0].edges])
     grads = np.empty(n)
     for part in gather:
-        grads[part.positions] = (
-            _sum_rows(contributions[part.edges]) if len(part.edges) > 1 else contributions[part.edges[0]]
-        )
+        grads[part.positions] = _sum_rows(contributions[part.edges])
     return grads
 
 
