@@ -142,9 +142,7 @@ def parse(text: str) -> ast.expr:
     _check_characters(text)
     _check_depth(text)
     try:
-        with warnings.catch_warnings():  # e.g. "invalid escape sequence" in a string literal
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text.strip(), mode="eval")
+        tree = _ast_parse(text.strip())
     except SyntaxError as err:
         stripped = text.strip()
         lead = len(text) - len(text.lstrip())
@@ -161,11 +159,15 @@ def parse(text: str) -> ast.expr:
     return tree.body
 
 
+def _ast_parse(text: str) -> ast.Expression:
+    with warnings.catch_warnings():  # e.g. "invalid escape sequence" in a string literal
+        warnings.simplefilter("ignore")
+        return ast.parse(text, mode="eval")
+
+
 def _parses(text: str) -> bool:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text, mode="eval")
+        _ast_parse(text)
     except (SyntaxError, RecursionError, MemoryError, ValueError):
         return False
     return True
