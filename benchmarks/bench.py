@@ -54,6 +54,8 @@ SIZES = [2, 16, 16, 1]  # MLP(2, [16, 16, 1])
 WIDE_N = 100_000
 CHAIN_STEPS = (300, 1_000, 10_000, 100_000, 1_000_000)
 MICROPROP, MICROGRAD, REPLAY = "microprop", "micrograd 0.1.0", "microprop replay"
+#: the pure-Python engines: name -> (Value class, MLP class)
+ENGINES = {MICROPROP: (MpValue, MpMLP), MICROGRAD: (MgValue, MgMLP)}
 TORCH_SCALAR, TORCH_VECTOR = "torch scalar", "torch vectorized"
 GC_OFF = " (GC off)"
 
@@ -377,7 +379,7 @@ def bench_memory(
     return {"ops": ops, "forward": after_forward / ops, "backward": after_backward / ops, "peak": peak / ops}
 
 
-# --- PyTorch ----------------------------------------------------------------------------
+# --- workload 1 in a bigger heap ---------------------------------------------------------
 
 
 def with_sklearn(demo: Demo, cfg: Config, results: Results) -> None:
@@ -387,11 +389,14 @@ def with_sklearn(demo: Demo, cfg: Config, results: Results) -> None:
 
     added = len(gc.get_objects()) - before
     results.sklearn_note = f"importing scikit-learn added {added:,} objects tracked by the GC"
-    for name, (value, make) in {MICROPROP: (MpValue, MpMLP), MICROGRAD: (MgValue, MgMLP)}.items():
+    for name, (value, make) in ENGINES.items():
         log(f"workload 1: {name}, scikit-learn imported")
         model = fresh_model(make)
         step = functools.partial(train_step, value, model, demo)
         results.step_sklearn[name] = time_steps(step, cfg.steps, gc_enabled=True)
+
+
+# --- PyTorch ----------------------------------------------------------------------------
 
 
 def import_torch(results: Results) -> Any | None:
@@ -564,30 +569,29 @@ class Results:
 
 def run_pure_python(demo: Demo, inputs: list, cfg: Config, results: Results) -> None:
     """Every workload for microprop, micrograd and the replay, before torch is imported."""
-    engines = {MICROPROP: (MpValue, MpMLP), MICROGRAD: (MgValue, MgMLP)}
     trace = load_trace()
     results.ops[MICROPROP] = count_microprop_ops(demo_loss(MpValue, fresh_model(MpMLP), demo)[0])
     results.ops[MICROGRAD] = count_micrograd_ops(demo_loss(MgValue, fresh_model(MgMLP), demo)[0])
-    for name, (value, make) in engines.items():
+    for name, (value, make) in ENGINES.items():
         log(f"workload 1: {name}")
         results.step[name] = bench_demo_step(value, make, demo, cfg)
     if trace is not None:
         log("workload 1: microprop replay")
         results.step[REPLAY] = bench_replay_step(trace, demo, cfg)
     for gc_enabled in (True, False):
-        for name, (value, _) in engines.items():
+        for name, (value, _) in ENGINES.items():
             log(f"workload 2: {name}{'' if gc_enabled else GC_OFF}")
             results.wide[name + ("" if gc_enabled else GC_OFF)] = bench_wide(value, inputs, cfg, gc_enabled)
-    for name, (value, _) in engines.items():
+    for name, (value, _) in ENGINES.items():
         log(f"workload 3: {name}")
         results.chain[name] = bench_chain(value, cfg)
     log("workload 3: microprop, GC off")
     results.chain[MICROPROP + GC_OFF] = bench_chain(MpValue, cfg, gc_enabled=False)
-    for name, (value, make) in engines.items():
+    for name, (value, make) in ENGINES.items():
         log(f"workload 4: {name}")
         count = count_microprop_ops if name == MICROPROP else count_micrograd_ops
         results.memory[name] = bench_memory(value, make, demo, count)
-    for name, (value, make) in engines.items():
+    for name, (value, make) in ENGINES.items():
         log(f"workload 5: {name}, {cfg.loop_steps} steps")
         results.loop[name] = train_loop(value, make, demo, cfg.loop_steps)
     if trace is not None:
