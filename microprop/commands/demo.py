@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 from ..engine import Value, no_grad
 from ..explain import explain
+from ..i18n import N_, tr
 from ._common import subcommand
 
-DESCRIPTION = """\
+DESCRIPTION = N_(
+    """\
 Run the tour on built-in data (no network, no arguments needed):
   1. the neuron from micrograd's lecture, o = tanh(x1*w1 + x2*w2 + b): its forward
      pass and each backward step, printed; its graph drawn forward (values) and
@@ -27,12 +29,15 @@ Run the tour on built-in data (no network, no arguments needed):
 Every file written goes into DIR, listed at the end. Graph images need Graphviz's
 dot program (without it they are skipped with a hint); the rest needs the 'demo'
 extras (pip install 'microprop[demo]': matplotlib and scikit-learn)."""
+)
 
-EXAMPLES = """\
+EXAMPLES = N_(
+    """\
   microprop demo
   microprop demo --out /tmp/tour
   microprop demo --steps 20          (a shorter training run)
   microprop demo --scalar            (the scalar engine every step, as micrograd: ~17 s)"""
+)
 
 MOONS_SEED = 1337  # micrograd's demo seeds both random and numpy.random with it
 
@@ -40,22 +45,22 @@ MOONS_SEED = 1337  # micrograd's demo seeds both random and numpy.random with it
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``demo`` subcommand."""
     parser = subcommand(
-        subparsers, "demo", "the tour: the lecture neuron, then an MLP on two moons", DESCRIPTION, EXAMPLES
+        subparsers, "demo", N_("the tour: the lecture neuron, then an MLP on two moons"), DESCRIPTION, EXAMPLES
     )
     parser.add_argument(
-        "--out", metavar="DIR", default="microprop-demo", help="folder for the files (default: %(default)s)"
+        "--out", metavar="DIR", default="microprop-demo", help=tr("folder for the files (default: %(default)s)")
     )
     parser.add_argument(
         "--steps",
         metavar="N",
         type=_steps,
         default=100,
-        help="training steps (default: %(default)s, as micrograd)",
+        help=tr("training steps (default: %(default)s, as micrograd)"),
     )
     parser.add_argument(
         "--scalar",
         action="store_true",
-        help="rebuild the graph with the scalar engine every step instead of replaying it with numpy",
+        help=tr("rebuild the graph with the scalar engine every step instead of replaying it with numpy"),
     )
     parser.set_defaults(func=run)
 

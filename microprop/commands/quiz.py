@@ -21,33 +21,38 @@ from ..explain import (
     node_names,
 )
 from ..expr import ExprError
+from ..i18n import N_, tr
 from ._common import add_expression_arguments, build_from_args, positive_float, report_error, subcommand
 
-DESCRIPTION = """\
+DESCRIPTION = N_(
+    """\
 Backprop by hand: the quiz shows the forward pass, then asks for each grad in the
 order backward() computes them, starting next to the output. Type a number (like
 -1.5, 0.4200 or 1/2) and press Enter; 4 significant digits are enough (answers within
 a relative 1e-3 count). A wrong answer is explained from the step that computed it:
 the rule, the local derivative, the upstream grad and what adds up. Type q to stop.
 Answers can be piped in, one per line; the score is printed at the end."""
+)
 
-EXAMPLES = """\
+EXAMPLES = N_(
+    """\
   microprop quiz "x * y" x=2 y=-3
   microprop quiz "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432
   printf '1\\n2\\n-2\\n' | microprop quiz "x * y + x" x=2 y=-3   (answers from a pipe)"""
+)
 
 Ask = Callable[[str], str]  # like input(): prompt in, one line out, EOFError at the end
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``quiz`` subcommand."""
-    parser = subcommand(subparsers, "quiz", "predict each grad, then check it", DESCRIPTION, EXAMPLES)
+    parser = subcommand(subparsers, "quiz", N_("predict each grad, then check it"), DESCRIPTION, EXAMPLES)
     add_expression_arguments(parser)
     parser.add_argument(
         "--rtol",
         type=positive_float,
         default=1e-3,
-        help="relative tolerance of a right answer (default 1e-3)",
+        help=tr("relative tolerance of a right answer (default 1e-3)"),
     )
     parser.set_defaults(func=run)
 

@@ -8,9 +8,11 @@ import pathlib
 import sys
 
 from ..expr import ExprError
+from ..i18n import N_, tr
 from ._common import add_expression_arguments, build_from_args, report_error, subcommand
 
-DESCRIPTION = """\
+DESCRIPTION = N_(
+    """\
 Draw an expression's graph and write it to FILE; the format comes from FILE's
 suffix: .svg, .png, .pdf (these need Graphviz's dot program) or .dot (DOT text).
 Values are drawn as boxes (name | data), ops as ovals. With --backward each value
@@ -19,29 +21,32 @@ also shows its grad and each edge into an op shows local × upstream = contribut
 first): that node highlighted, grads not yet known shown as ?, the step's text as
 the caption. --html (or a .html FILE) writes a page that steps through the forward
 and backward passes in a browser, with no network needed."""
+)
 
-EXAMPLES = """\
+EXAMPLES = N_(
+    """\
   microprop render "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432 -o neuron.svg
   microprop render "x*x + exp(x)" x=0.5 --backward -o grads.png
   microprop render "x*y + x" x=2 y=-3 --step 2 -o step2.png
   microprop render "tanh(x*w + b)" x=1 w=2 b=-1 --html -o stepper.html
   microprop render "a*b" a=2 b=3 -o ab.dot --top-down --dark"""
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``render`` subcommand."""
     parser = subcommand(
-        subparsers, "render", "write a graph image, a step frame or the stepper page", DESCRIPTION, EXAMPLES
+        subparsers, "render", N_("write a graph image, a step frame or the stepper page"), DESCRIPTION, EXAMPLES
     )
     add_expression_arguments(parser)
     parser.add_argument(
-        "-o", "--output", metavar="FILE", required=True, help="where to write (.svg .png .pdf .dot .html)"
+        "-o", "--output", metavar="FILE", required=True, help=tr("where to write (.svg .png .pdf .dot .html)")
     )
-    parser.add_argument("--backward", action="store_true", help="show grads and edge contributions")
-    parser.add_argument("--step", metavar="K", type=_step, help="draw backward step K (0 = before the first)")
-    parser.add_argument("--html", action="store_true", help="write the interactive stepper page")
-    parser.add_argument("--dark", action="store_true", help="dark theme")
-    parser.add_argument("--top-down", action="store_true", help="draw top to bottom instead of left to right")
+    parser.add_argument("--backward", action="store_true", help=tr("show grads and edge contributions"))
+    parser.add_argument("--step", metavar="K", type=_step, help=tr("draw backward step K (0 = before the first)"))
+    parser.add_argument("--html", action="store_true", help=tr("write the interactive stepper page"))
+    parser.add_argument("--dark", action="store_true", help=tr("dark theme"))
+    parser.add_argument("--top-down", action="store_true", help=tr("draw top to bottom instead of left to right"))
     parser.set_defaults(func=run)
 
 
