@@ -16,6 +16,7 @@ out bit for bit. Numerics follow PyTorch: ``bce`` clamps its logs at -100,
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 from .engine import Value
 
@@ -28,7 +29,7 @@ LOG_CLAMP = -100.0  # PyTorch's BCELoss floor for log(p)
 def _as_list(x: Scalars) -> list[Scalar]:
     if isinstance(x, (Value, int, float)) or getattr(x, "shape", None) == ():
         return [x]  # type: ignore[list-item]
-    return list(x)  # type: ignore[arg-type]
+    return list(x)
 
 
 def _pairs(preds: Scalars, targets: Scalars) -> list[tuple[Scalar, Scalar]]:
@@ -147,7 +148,7 @@ def log_softmax(logits: Sequence[Scalar]) -> list[Value]:
     [0.0, -1000.0]
     """
     shifted = _shifted(logits)
-    lse = sum(v.exp() for v in shifted).log()
+    lse = cast(Value, sum(v.exp() for v in shifted)).log()  # a sum of Values is a Value
     return [v - lse for v in shifted]
 
 
@@ -174,8 +175,8 @@ def cross_entropy(
         raise ValueError(f"{len(batch)} samples but {len(labels)} targets")
     terms = []
     for row, k in zip(batch, labels):
-        if not 0 <= k < len(row):  # type: ignore[arg-type]
-            raise IndexError(f"target {k} out of range for {len(row)} classes")  # type: ignore[arg-type]
+        if not 0 <= k < len(row):
+            raise IndexError(f"target {k} out of range for {len(row)} classes")
         terms.append(-log_softmax(row)[k])  # type: ignore[arg-type]
     return _reduce(terms, reduction)
 
