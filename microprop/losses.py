@@ -61,8 +61,8 @@ def _rows(preds: object, targets: object) -> list[tuple[list[Scalar], list[Scala
     """One vector (a sample) or a list of them, paired with targets of the same shape."""
     p, t = _as_list(preds), _as_list(targets)  # type: ignore[arg-type]
     if p and not isinstance(p[0], (Value, int, float)) and getattr(p[0], "shape", None) != ():
-        pairs = _pairs(p, t)  # type: ignore[arg-type]
-        rows = [(_as_list(a), _as_list(b)) for a, b in pairs]  # type: ignore[arg-type]
+        pairs = _pairs(p, t)
+        rows = [(_as_list(a), _as_list(b)) for a, b in pairs]
     else:
         rows = [(p, t)]
     for a, b in rows:
@@ -180,7 +180,7 @@ def cosine_similarity(preds: object, targets: object, reduction: str = "mean") -
         p_norm = _clip(sum(x * x for x in p), 1e-12) ** 0.5
         t_norm = _clip(sum(x * x for x in t), 1e-12) ** 0.5
         terms.append(-sum(a * b for a, b in zip(p, t)) / (p_norm * t_norm))
-    return _reduce(terms, reduction)  # type: ignore[arg-type]
+    return _reduce(terms, reduction)
 
 
 def categorical_cross_entropy(probs: object, one_hot: object, reduction: str = "mean") -> Value:
