@@ -33,9 +33,9 @@ $(VENV)/.installed-%: setup.cfg pyproject.toml
 # it matches the .po. Translate new entries in microprop/locale/ko/LC_MESSAGES/microprop.po.
 LOCALE := microprop/locale
 messages: $(VENV)/.installed-test
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k tr -k ntr:1,2 -k N_ --no-location --sort-output \
-	  --project microprop --copyright-holder "microprop authors" -o $(LOCALE)/microprop.pot microprop viz
-	$(BIN)/pybabel update --quiet -D microprop -i $(LOCALE)/microprop.pot -d $(LOCALE) -l ko --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel extract -F babel.cfg -k tr -k ntr:1,2 -k N_ --no-location --sort-output \
+	  --project microprop --copyright-holder "microprop authors" -o $(LOCALE)/microprop.pot .
+	$(BIN)/pybabel update -D microprop -i $(LOCALE)/microprop.pot -d $(LOCALE) -l ko --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile --statistics -D microprop -d $(LOCALE) -l ko
 
 clean:

@@ -44,7 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=tr("Run 'microprop SUBCOMMAND --help' for the options and examples of each."),
     )
     parser.add_argument(
-        "--version", action="version", version=f"microprop {__version__}", help=tr("show program's version number and exit")
+        "--version",
+        action="version",
+        version=f"microprop {__version__}",
+        help=tr("show program's version number and exit"),
     )
     add_lang_argument(parser)
     if COMMANDS:

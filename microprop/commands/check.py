@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         return report_error(err)
     names = list(leaves)
     if not names:
-        print("the expression has no variables: nothing to check")
+        print(tr("the expression has no variables: nothing to check"))
         return 0
 
     def fn(*values):  # the same expression, rebuilt on gradcheck's leaves

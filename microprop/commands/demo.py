@@ -8,6 +8,7 @@ import argparse
 import pathlib
 import sys
 import time
+import unicodedata
 from dataclasses import dataclass, field
 
 from ..engine import Value, no_grad
@@ -45,10 +46,17 @@ MOONS_SEED = 1337  # micrograd's demo seeds both random and numpy.random with it
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``demo`` subcommand."""
     parser = subcommand(
-        subparsers, "demo", N_("the tour: the lecture neuron, then an MLP on two moons"), DESCRIPTION, EXAMPLES
+        subparsers,
+        "demo",
+        N_("the tour: the lecture neuron, then an MLP on two moons"),
+        DESCRIPTION,
+        EXAMPLES,
     )
     parser.add_argument(
-        "--out", metavar="DIR", default="microprop-demo", help=tr("folder for the files (default: %(default)s)")
+        "--out",
+        metavar="DIR",
+        default="microprop-demo",
+        help=tr("folder for the files (default: %(default)s)"),
     )
     parser.add_argument(
         "--steps",
@@ -69,9 +77,9 @@ def _steps(text: str) -> int:
     try:
         n = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+        raise argparse.ArgumentTypeError(tr("must be a whole number, not {text}", text=repr(text))) from None
     if not 1 <= n <= 10_000:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 10000, not {n}")
+        raise argparse.ArgumentTypeError(tr("must be between 1 and 10000, not {n}", n=n))
     return n
 
 
@@ -85,7 +93,8 @@ class Tour:
 
 
 def _heading(text: str) -> None:
-    print(f"\n== {text} " + "=" * max(0, 70 - len(text)))
+    width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)  # Hangul: 2 columns
+    print(f"\n== {text} " + "=" * max(0, 70 - width))
 
 
 # --- 1. the lecture neuron ---------------------------------------------------------------
@@ -112,7 +121,7 @@ def lecture_neuron() -> Value:
 
 
 def _neuron_part(tour: Tour) -> None:
-    _heading("1. the lecture neuron: o = tanh(x1*w1 + x2*w2 + b)")
+    _heading(tr("1. the lecture neuron: {formula}", formula="o = tanh(x1*w1 + x2*w2 + b)"))
     o = lecture_neuron()
     print(explain(o))  # runs backward and prints each step
     from .. import viz
@@ -122,7 +131,7 @@ def _neuron_part(tour: Tour) -> None:
             tour.written.append(viz.save(o, tour.out / f"neuron_{view}.png", view=view))
         tour.written.append(viz.save_stepper(o, tour.out / "neuron_stepper.html"))
     except viz.GraphvizMissing as err:
-        tour.skipped.append(f"graph images and stepper page: {err}")
+        tour.skipped.append(tr("graph images and stepper page: {reason}", reason=err))
 
 
 # --- 2. micrograd's moons MLP ------------------------------------------------------------
@@ -186,7 +195,7 @@ def train_moons(X, y, steps: int, progress: bool = True, replay: bool = True):  
 
     loss, scores = build()
     tape = trace(loss, watch=scores) if replay else None
-    bar = tqdm(range(steps), desc="training", unit="step", disable=not progress, file=sys.stderr)
+    bar = tqdm(range(steps), desc=tr("training"), unit=tr("step"), disable=not progress, file=sys.stderr)
     for k in bar:
         if k > 0:  # new parameters: recompute the loss
             if tape is not None:
@@ -203,7 +212,9 @@ def train_moons(X, y, steps: int, progress: bool = True, replay: bool = True):  
         schedule.step()
         history.loss.append(loss.data)
         history.accuracy.append(float(accuracy))
-        bar.set_postfix(loss=f"{loss.data:.4f}", accuracy=f"{accuracy:.0%}")
+        bar.set_postfix_str(
+            tr("loss={loss}, accuracy={accuracy}", loss=f"{loss.data:.4f}", accuracy=f"{accuracy:.0%}")
+        )
     return model, history
 
 
@@ -263,7 +274,13 @@ def plot_history(history: History, path: pathlib.Path) -> pathlib.Path:
 
 
 def _moons_part(tour: Tour, steps: int, replay: bool) -> None:
-    _heading(f"2. micrograd's demo: MLP(2, [16, 16, 1]) on two moons, {steps} steps")
+    _heading(
+        tr(
+            "2. micrograd's demo: {model} on two moons, {steps} steps",
+            model="MLP(2, [16, 16, 1])",
+            steps=steps,
+        )
+    )
     try:
         import matplotlib
 
@@ -271,17 +288,32 @@ def _moons_part(tour: Tour, steps: int, replay: bool) -> None:
         X, y = moons_data()
     except ImportError as err:
         tour.skipped.append(
-            f"the moons MLP: needs the demo extras ({err.name}): pip install 'microprop[demo]'"
+            tr(
+                "the moons MLP: needs the demo extras ({module}): pip install 'microprop[demo]'",
+                module=err.name,
+            )
         )
         return
     start = time.perf_counter()
     model, history = train_moons(X, y, steps, replay=replay)
     seconds = time.perf_counter() - start
-    how = "graph built once, replayed with numpy" if replay else "graph rebuilt every step"
-    print(f"step 0 loss {history.loss[0]!r} (micrograd: 0.8958441028683222)")
+    how = tr("graph built once, replayed with numpy") if replay else tr("graph rebuilt every step")
     print(
-        f"step {steps - 1} loss {history.loss[-1]:.6f}, accuracy {history.accuracy[-1]:.0%} "
-        f"({seconds:.2f} s, {how})"
+        tr(
+            "step 0 loss {loss} (micrograd: {reference})",
+            loss=repr(history.loss[0]),
+            reference="0.8958441028683222",
+        )
+    )
+    print(
+        tr(
+            "step {step} loss {loss}, accuracy {accuracy} ({seconds} s, {how})",
+            step=steps - 1,
+            loss=f"{history.loss[-1]:.6f}",
+            accuracy=f"{history.accuracy[-1]:.0%}",
+            seconds=f"{seconds:.2f}",
+            how=how,
+        )
     )
     tour.written.append(plot_boundary(model, X, y, tour.out / "moons_boundary.png"))
     tour.written.append(plot_history(history, tour.out / "moons_loss.png"))
@@ -293,13 +325,20 @@ def run(args: argparse.Namespace) -> int:
     try:
         tour.out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        print(f"microprop demo: cannot make the folder --out {args.out}: {err.strerror}", file=sys.stderr)
+        print(
+            tr(
+                "microprop demo: cannot make the folder --out {out}: {reason}",
+                out=args.out,
+                reason=err.strerror,
+            ),
+            file=sys.stderr,
+        )
         return 2
     _neuron_part(tour)
     _moons_part(tour, args.steps, replay=not args.scalar)
-    _heading("files written")
+    _heading(tr("files written"))
     for path in tour.written:
-        print(f"  {path}  ({path.stat().st_size:,} bytes)")
+        print("  " + tr("{path}  ({size} bytes)", path=path, size=f"{path.stat().st_size:,}"))
     for reason in tour.skipped:
-        print(f"  skipped {reason}")
+        print("  " + tr("skipped {reason}", reason=reason))
     return 0

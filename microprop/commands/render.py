@@ -8,7 +8,7 @@ import pathlib
 import sys
 
 from ..expr import ExprError
-from ..i18n import N_, tr
+from ..i18n import N_, ntr, tr
 from ._common import add_expression_arguments, build_from_args, report_error, subcommand
 
 DESCRIPTION = N_(
@@ -36,17 +36,25 @@ EXAMPLES = N_(
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``render`` subcommand."""
     parser = subcommand(
-        subparsers, "render", N_("write a graph image, a step frame or the stepper page"), DESCRIPTION, EXAMPLES
+        subparsers,
+        "render",
+        N_("write a graph image, a step frame or the stepper page"),
+        DESCRIPTION,
+        EXAMPLES,
     )
     add_expression_arguments(parser)
     parser.add_argument(
         "-o", "--output", metavar="FILE", required=True, help=tr("where to write (.svg .png .pdf .dot .html)")
     )
     parser.add_argument("--backward", action="store_true", help=tr("show grads and edge contributions"))
-    parser.add_argument("--step", metavar="K", type=_step, help=tr("draw backward step K (0 = before the first)"))
+    parser.add_argument(
+        "--step", metavar="K", type=_step, help=tr("draw backward step K (0 = before the first)")
+    )
     parser.add_argument("--html", action="store_true", help=tr("write the interactive stepper page"))
     parser.add_argument("--dark", action="store_true", help=tr("dark theme"))
-    parser.add_argument("--top-down", action="store_true", help=tr("draw top to bottom instead of left to right"))
+    parser.add_argument(
+        "--top-down", action="store_true", help=tr("draw top to bottom instead of left to right")
+    )
     parser.set_defaults(func=run)
 
 
@@ -54,14 +62,14 @@ def _step(text: str) -> int:
     try:
         k = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+        raise argparse.ArgumentTypeError(tr("must be a whole number, not {text}", text=repr(text))) from None
     if k < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {k}")
+        raise argparse.ArgumentTypeError(tr("must be 0 or more, not {text}", text=k))
     return k
 
 
 def _error(message: str) -> int:
-    print(f"microprop: error: {message}", file=sys.stderr)
+    print(tr("microprop: error: {message}", message=message), file=sys.stderr)
     return 2
 
 
@@ -85,26 +93,37 @@ def run(args: argparse.Namespace) -> int:
     is_page = path.suffix.lower() in (".html", ".htm")
     if args.html and not is_page:  # a web page in "s.png" opens as a broken image
         like = path.with_suffix(".html") if path.name else "steps.html"
-        return _error(f"--html writes a web page: give -o a name ending in .html (like {like})")
+        return _error(tr("--html writes a web page: give -o a name ending in .html (like {like})", like=like))
     html = args.html or is_page
     theme = "dark" if args.dark else "light"
     rankdir = "TB" if args.top_down else "LR"
     if html and args.step is not None:
-        return _error("--step draws one frame; the --html page has them all (leave one out)")
+        return _error(tr("--step draws one frame; the --html page has them all (leave one out)"))
     try:
         if html:
             save_stepper(root, path, theme=theme, rankdir=rankdir)
-            what = "stepper page"
+            what = tr("stepper page")
         else:
             view = "backward" if args.backward or args.step is not None else "forward"
             save(root, path, view=view, step=args.step, theme=theme, rankdir=rankdir)
-            what = f"backward step {args.step}" if args.step is not None else f"{view} view"
+            if args.step is not None:
+                what = tr("backward step {step}", step=args.step)
+            else:
+                what = tr("backward view") if view == "backward" else tr("forward view")
     except GraphvizMissing as err:
         return _error(str(err))
     except (ValueError, GraphTooLarge) as err:
         return _error(str(err))
     except OSError as err:
-        return _error(f"can't write {str(path)!r}: {err.strerror or err}")
+        return _error(tr("can't write {path}: {reason}", path=repr(str(path)), reason=err.strerror or err))
     count = len(root.topo_order())
-    print(f"wrote {path} ({what}, {count} value{'' if count == 1 else 's'})")
+    print(
+        ntr(
+            "wrote {path} ({what}, {n} value)",
+            "wrote {path} ({what}, {n} values)",
+            count,
+            path=path,
+            what=what,
+        )
+    )
     return 0

@@ -57,19 +57,28 @@ def run(args: argparse.Namespace) -> int:
     except ExprError as err:
         return report_error(err)
     names = node_names(root)
-    print("forward")
+    print(tr("forward"))
     for forward in forward_steps(root, names):
         print("  " + forward.text())
     steps = backward_steps(root, names)
-    print("backward")
+    print(tr("backward"))
     if not steps:
-        what = "a single variable" if leaves else "a single number"
-        print(f"  (the expression is {what}: d{names[root]}/d{names[root]} = 1, no steps)")
+        derivative = f"d{names[root]}/d{names[root]} = 1"
+        if leaves:
+            print(
+                "  "
+                + tr("(the expression is a single variable: {derivative}, no steps)", derivative=derivative)
+            )
+        else:
+            print(
+                "  "
+                + tr("(the expression is a single number: {derivative}, no steps)", derivative=derivative)
+            )
     for step in steps:
         print(step.text())
-    print("grads")
+    print(tr("grads"))
     if not leaves:
-        print("  (the expression has no variables)")
+        print("  " + tr("(the expression has no variables)"))
     for line in leaf_summary(steps, [(leaf, name) for name, leaf in leaves.items()]):
         print("  " + line)
     return 0
