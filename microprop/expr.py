@@ -435,13 +435,17 @@ class _Validator:
         op = FUNCTIONS[name]
         want = 1 + len(op.params)
         if not 1 <= len(node.args) <= want:
-            fields = {"function": f"{name}()", "count": len(node.args), "params": ", ".join(op.params)}
+            arity: dict[str, object] = {
+                "function": f"{name}()",
+                "count": len(node.args),
+                "params": ", ".join(op.params),
+            }
             if op.params:
                 message = tr(
-                    "{function} takes one input and optionally {params}; got {count} arguments", **fields
+                    "{function} takes one input and optionally {params}; got {count} arguments", **arity
                 )
             else:
-                message = tr("{function} takes one input; got {count} arguments", **fields)
+                message = tr("{function} takes one input; got {count} arguments", **arity)
             raise self.fail(message, node)
         self.check(node.args[0], depth + 1)
         for arg in node.args[1:]:
