@@ -22,7 +22,7 @@ import re
 import string
 from dataclasses import dataclass
 
-from .engine import Value
+from .engine import Value, contribution
 from .ops import Op
 
 _SYMBOL = re.compile(r"(?<![A-Za-z0-9_])(out|a|b|p|slope|alpha)(?![A-Za-z0-9_])")
@@ -313,7 +313,7 @@ def backward_steps(root: Value, names: dict[Value, str] | None = None) -> list[B
         contributions = []
         for slot, (parent, local) in enumerate(zip(node.parents, locals_)):
             rule = rules[slot]
-            value = local * node.grad
+            value = contribution(node, slot, local)  # what the engine sent
             contributions.append(
                 Contribution(
                     parent=parent,

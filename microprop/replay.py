@@ -28,7 +28,7 @@ grad was not zeroed receives their total in one addition).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,6 +57,7 @@ class _Group:
     level: int  # 1 + the highest level of its inputs; leaves are level 0
     name: str  # the op's name, or "sum" for additions
     kernel: Kernel | None  # None for a sum
+    mask: Callable[..., tuple[Array | bool, ...]] | None  # the row's Op.mask
     out: Array  # node indices, shape (n,)
     inputs: Array  # input node indices, shape (inputs or terms, n)
     params: tuple[Array, ...]  # constant parameters, each shape (n,)
@@ -136,10 +137,11 @@ class Tape:
                 if g.kernel is None:  # d sum / d term = 1
                     contributions[g.edges] = np.tile(upstream, len(g.inputs))
                 else:  # the chain rule: local derivative × upstream grad, along each edge
-                    local = g.kernel.partials(data[g.out], *data[g.inputs], *g.params)
-                    contributions[g.edges] = np.concatenate(
-                        [np.broadcast_to(d * upstream, upstream.shape) for d in local]
-                    )
+                    args = (data[g.out], *data[g.inputs], *g.params)
+                    sent = [d * upstream for d in g.kernel.partials(*args)]
+                    if g.mask is not None:  # exactly 0 where the row masks, as Value.backward()
+                        sent = [np.where(m, 0.0, s) for m, s in zip(g.mask(*args), sent)]
+                    contributions[g.edges] = np.concatenate([np.broadcast_to(s, upstream.shape) for s in sent])
             leaf_grads = _add_up(contributions, self._leaf_gather, len(self.leaves))
         for v, x in zip(self.leaves, leaf_grads.tolist()):
             v.grad += x
@@ -358,6 +360,7 @@ class _Planner:
             level=level,
             name="sum" if op is _ADD else op.name,
             kernel=None if op is _ADD else kernel_for(op),
+            mask=op.mask,
             out=rows,
             inputs=inputs,
             params=tuple(
