@@ -19,7 +19,9 @@ import graphviz
 
 from microprop.engine import Value
 
-from .frames import Frame, backward_frame, backward_pass, data_frame, final_frame, num, shown
+from microprop.naming import num, shown
+
+from .frames import Frame, backward_frame, backward_pass, data_frame, final_frame
 from .theme import Theme, grad_color, grad_scale, is_flagged, legend_label, theme_named
 from .walk import Graph, scope_prefixes, walk
 

@@ -15,34 +15,13 @@ pass, listened to through its hook), so captions and numbers have one source wit
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from microprop.engine import Value
-from microprop.explain import BackwardStep, backward_steps, fmt, forward_steps, seed_line
+from microprop.explain import BackwardStep, backward_steps, forward_steps, seed_line
+from microprop.naming import num, shown
 
 from .walk import Graph, walk
-
-DIGITS = 4  # significant digits drawn in nodes and on edges (captions use explain's 6)
-
-
-def num(x: float) -> str:
-    """A number as drawn: 4 significant digits.
-
-    >>> num(6.881373587), num(-1.5), num(float("nan"))
-    ('6.881', '-1.5', 'nan')
-    """
-    return fmt(x, DIGITS)
-
-
-def shown(x: float) -> str:
-    """A number as drawn in a node, nan and inf flagged with ⚠.
-
-    >>> shown(0.5), shown(float("-inf"))
-    ('0.5', '-inf ⚠')
-    """
-    return num(x) if math.isfinite(x) else f"{num(x)} ⚠"
-
 
 @dataclass
 class Frame:
