@@ -5,7 +5,8 @@ Each revision's ``microprop/`` is exported with ``git archive`` to a temporary d
 each round starts one child process per revision (in alternating order), which builds
 MLP(2, [16, 16, 1]) on 100 fixed points, times ``steps`` steps (build the loss, zero the
 grads, ``backward()``, update) after a warm-up step and prints its median. The report
-gives, per revision, the median over rounds and its ratio to the first revision.
+gives, per revision, the median over rounds, and the median of the per-round ratios to the
+first revision (each round's children run back to back, so a ratio compares like with like).
 
     .venv/bin/python benchmarks/revisions.py main HEAD              # ~1 minute
     .venv/bin/python benchmarks/revisions.py main HEAD --rounds 20 --steps 5
@@ -86,11 +87,13 @@ def main(argv: list[str] | None = None) -> int:
                     env={"PYTHONPATH": str(dirs[i]), "PATH": "/usr/bin:/bin"},
                 )
                 times[i].append(float(out.stdout))
-    base = statistics.median(times[0])
-    print(f"demo step (forward + backward), median of {args.rounds} rounds x {args.steps} steps:")
+    print(f"demo step (build the loss + backward), {args.rounds} rounds x {args.steps} steps per child:")
     for rev, ts in zip(args.revs, times):
-        med = statistics.median(ts)
-        print(f"  {rev:>12}: {med * 1e3:7.1f} ms  ({med / base:.3f}x)  runs: {min(ts)*1e3:.1f}-{max(ts)*1e3:.1f} ms")
+        ratio = statistics.median(t / t0 for t, t0 in zip(ts, times[0]))
+        print(
+            f"  {rev:>12}: median {statistics.median(ts) * 1e3:6.1f} ms, fastest {min(ts) * 1e3:6.1f} ms, "
+            f"median ratio to {args.revs[0]} {ratio:.3f}"
+        )
     return 0
 
 
