@@ -13,13 +13,14 @@ from __future__ import annotations
 import math
 import numbers
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator, Union
+from typing import Any
 
 from .ops import OPS, Op
 from .ops import pow as pow_
 
-Number = Union[int, float]
+Number = int | float
 StepHook = Callable[["Value", tuple[float, ...]], None]
 _ADD, _MUL, _POW, _POWV = OPS["add"], OPS["mul"], OPS["pow"], OPS["powv"]
 _EXP, _LOG, _TANH, _RELU, _SIGMOID = OPS["exp"], OPS["log"], OPS["tanh"], OPS["relu"], OPS["sigmoid"]
@@ -54,14 +55,14 @@ class AnomalyError(FloatingPointError):
     """
 
 
-def _as_float(x: object, what: str = "Value data") -> float:
+def _as_float(x: Any, what: str = "Value data") -> float:
     if type(x) is float:
         return x
     if isinstance(x, numbers.Real) and not isinstance(x, Value):
         try:
             return float(x)  # int, bool, numpy scalars, Fraction ...
         except OverflowError:  # an int beyond float range rounds to ±inf, as in IEEE
-            return math.inf if x > 0 else -math.inf
+            return -math.inf if x < 0 else math.inf
     shape = getattr(x, "shape", None)
     if shape == () and getattr(x, "dtype", None) is not None and x.dtype.kind in "biuf":
         return float(x)  # 0-d numpy array
@@ -85,7 +86,7 @@ class Value:
 
     # parents live in two slots, not a tuple: a tuple per node would cost 56 bytes;
     # _seen marks the nodes a topo_order() walk has reached (cheaper than a set of them)
-    __slots__ = ("data", "grad", "op", "_a", "_b", "params", "label", "scope", "_seen")
+    __slots__ = ("_a", "_b", "_seen", "data", "grad", "label", "op", "params", "scope")
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
     def __init__(self, data: Number, label: str = "") -> None:
@@ -188,19 +189,20 @@ class Value:
                     continue
                 g = node.grad
                 a, b = node._a, node._b
+                # an op node always has its input a (only a leaf's is None): no check in this loop
                 if b is None:
-                    locals_ = op.partials(node.data, a.data, *node.params)
+                    locals_ = op.partials(node.data, a.data, *node.params)  # type: ignore[union-attr]
                     # the chain rule: d root/d a += d node/d a × d root/d node
                     sent = locals_[0] * g
                     if sent != sent:  # nan: masked to 0 (as PyTorch), or an anomaly
                         sent = _nan_sent(node, 0, locals_[0])
-                    a.grad += sent
+                    a.grad += sent  # type: ignore[union-attr]
                 else:
-                    locals_ = op.partials(node.data, a.data, b.data)
+                    locals_ = op.partials(node.data, a.data, b.data)  # type: ignore[union-attr]
                     sent = locals_[0] * g  # the same, for each of the two inputs
                     if sent != sent:
                         sent = _nan_sent(node, 0, locals_[0])
-                    a.grad += sent
+                    a.grad += sent  # type: ignore[union-attr]
                     sent = locals_[1] * g
                     if sent != sent:
                         sent = _nan_sent(node, 1, locals_[1])
@@ -246,10 +248,10 @@ class Value:
     # --- operators (micrograd's compositions, so numbers match it bit for bit) -----------
 
     def __add__(self, other: Value | Number) -> Value:
-        return self._binary(_ADD, other if type(other) is Value else Value(other))
+        return self._binary(_ADD, other if type(other) is Value else Value(other))  # type: ignore[arg-type]
 
     def __mul__(self, other: Value | Number) -> Value:
-        return self._binary(_MUL, other if type(other) is Value else Value(other))
+        return self._binary(_MUL, other if type(other) is Value else Value(other))  # type: ignore[arg-type]
 
     def __pow__(self, other: Value | Number) -> Value:
         if type(other) is Value:
@@ -383,7 +385,7 @@ def apply(op: Op | str, *inputs: Value | Number, params: Iterable[float] = ()) -
     9.0
     """
     row = OPS[op] if isinstance(op, str) else op
-    values = [x if type(x) is Value else Value(x) for x in inputs]
+    values = [x if isinstance(x, Value) else Value(x) for x in inputs]
     if len(values) != row.arity:
         raise TypeError(f"{row.name} takes {row.arity} input(s), got {len(values)}")
     floats = tuple(_as_float(p, f"{row.name}'s parameter") for p in params)
