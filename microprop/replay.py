@@ -152,7 +152,9 @@ class Tape:
         contributions[self._root_edge] = grad
         with np.errstate(all="ignore"):
             for g in reversed(self._groups):
-                upstream = _add_up(contributions, g.gather, len(g.out)) + 0.0  # 0.0 + Σ, as the engine: no -0.0
+                upstream = (
+                    _add_up(contributions, g.gather, len(g.out)) + 0.0
+                )  # 0.0 + Σ, as the engine: no -0.0
                 if g.kernel is None:  # d sum / d term = 1
                     contributions[g.edges] = np.tile(upstream, len(g.inputs))
                 else:  # the chain rule: local derivative × upstream grad, along each edge
@@ -160,7 +162,9 @@ class Tape:
                     sent = [d * upstream for d in g.kernel.partials(*args)]
                     if g.mask is not None:  # exactly 0 where the row masks, as Value.backward()
                         sent = [np.where(m, 0.0, s) for m, s in zip(g.mask(*args), sent)]
-                    contributions[g.edges] = np.concatenate([np.broadcast_to(s, upstream.shape) for s in sent])
+                    contributions[g.edges] = np.concatenate(
+                        [np.broadcast_to(s, upstream.shape) for s in sent]
+                    )
             leaf_grads = _add_up(contributions, self._leaf_gather, len(self.leaves))
         for v, x in zip(self.leaves, leaf_grads.tolist()):
             v.grad += x
