@@ -69,7 +69,10 @@ def test_every_message_in_the_code_is_in_the_catalogue():
         for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, keywords=keywords)
     }
     known = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalogue() if m.id}
-    assert found - known == set(), "run `make messages` and translate the new entries"
+    assert found - known == set(), (
+        "new or changed messages: run `make messages`, then translate the empty entries of "
+        "microprop/locale/ko/LC_MESSAGES/microprop.po (terms: docs/glossary.ko.md) and run it again"
+    )
 
 
 def test_compiled_catalogue_matches_the_po():
