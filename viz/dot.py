@@ -165,7 +165,7 @@ def _build(
         raise ValueError(f"view must be 'forward' or 'backward', not {view!r}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
-    pal = theme_named(theme)
+    pal = for_language(theme_named(theme))  # dot renders with fontconfig: name the Hangul font
     graph = walk(root, collapse=collapse, max_nodes=max_nodes, names=names)
     grads = None
     if step is not None:
@@ -233,7 +233,6 @@ def _digraph(
     grads: list[float] | None,
     marks: Mapping[int, str] | None = None,
 ) -> graphviz.Digraph:
-    pal = for_language(pal)
     font = pal.font
     dg = graphviz.Digraph("microprop")
     caption = "\\l".join(_esc_caption(line) for line in frame.caption.splitlines())
