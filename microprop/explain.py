@@ -508,8 +508,7 @@ def explain(root: Value, lang: str | None = None, max_nodes: int = 2000) -> Expl
         lines.append(tr("leaf grads"))
         leaves = [(v, names[v]) for v in order if v.op is None]
         lines += ["  " + line for line in leaf_summary(steps, leaves)]
-        return Explanation("
-".join(lines))
+        return Explanation("\n".join(lines))
 
 
 class Explanation(str):
