@@ -172,6 +172,7 @@ var micropropStepper = (function () {
           dom[v] = indexView(v, svg);
         });
         shape = want;
+        el.dataset.layouts = String(Number(el.dataset.layouts || 0) + 1);
         testids();
         fit();
         render();
@@ -219,7 +220,7 @@ var micropropStepper = (function () {
     let overflow = false;
     function setText(t, text) {
       if (t.textContent !== text) t.textContent = text;
-      if (text.length > Number(t.dataset.room || 0)) overflow = true;
+      if (text.length > Number(t.dataset.room || 0)) { overflow = true; el.dataset.grew = text; }
     }
 
     function render() {
