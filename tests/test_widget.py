@@ -184,4 +184,17 @@ def test_changing_a_leaf_updates_every_number_in_place(host) -> None:
     assert out.get_by_test_id("value-o").text_content() == f"data {fmt(o.data, 4)}"
     assert out.get_attribute("data-layouts") == "1", out.get_attribute("data-grew")
     assert host.locator("#out-b").get_by_test_id("value-x1").text_content() == "data 2.0"
+    legend = out.locator(".mp-pane-backward g#legend text")
+    assert [legend.nth(i).text_content() for i in range(1, 6)] == w.scene["legend"]
     assert host.errors == []
+
+
+def test_readme_widget_block_runs() -> None:
+    """The README's notebook block runs as written and builds a Stepper of the neuron."""
+    from test_readme import blocks, run
+
+    (code,) = blocks("The live lab: in the notebook and in the browser")
+    namespace: dict = {}
+    run(code.replace("Stepper(o)  #", "widget = Stepper(o)  #"), namespace)
+    assert round(namespace["o"].data, 4) == 0.7071
+    assert [leaf["name"] for leaf in namespace["widget"].scene["leaves"]] == ["x", "w", "b"]

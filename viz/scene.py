@@ -46,6 +46,7 @@ from .frames import (
 from .theme import grad_color, grad_scale, theme_named
 from .walk import Graph, GraphTooLarge, walk
 
+LEGEND_STOPS = (-1.0, -0.5, 0.0, 0.5, 1.0)  # as theme.legend_label draws them
 QUIZ_RTOL = 1e-3  # as `microprop quiz`: 4 significant digits are enough
 
 
@@ -207,6 +208,7 @@ def scene(
         "data": {graph.node_id(i): shown(v.data) for i, v in enumerate(graph.nodes)},
         "edge_text": {graph.edges[e].id: edge_label(v) for e, v in bp.edge_values.items()},
         "grad_fill": {graph.node_id(i): grad_color(pal, g, scale) for i, g in enumerate(bp.grads)},
+        "legend": [num(s * scale) for s in LEGEND_STOPS],  # the colour scale's numbers
         "names": {graph.node_id(i): graph.names[v] for i, v in enumerate(graph.nodes)},
         "leaves": [
             {"id": graph.node_id(graph.index[v]), "name": graph.names[v], "value": _json_float(v.data)}

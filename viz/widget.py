@@ -102,6 +102,12 @@ class Stepper(anywidget.AnyWidget):
         self.error = ""
         self.scene = scene(self._root, leaves=list(self._leaves.values()), **self._options)
 
+    def __repr__(self) -> str:
+        """``Stepper(o: 10 nodes, inputs x1 w1 x2 w2 b)``: what plain-text outputs show."""
+        names = self.scene["names"]
+        root = names[f"v{len(names) - 1}"]
+        return f"Stepper({root}: {len(names)} nodes, inputs {' '.join(self._leaves) or 'none'})"
+
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """The widget, and the static stepper as ``text/html`` where widgets can't run."""
         bundle = super()._repr_mimebundle_(**kwargs)
