@@ -20,7 +20,8 @@ import html
 import re
 from dataclasses import dataclass
 
-from .engine import Value
+from .engine import Value, contribution
+from .i18n import N_, language, tr
 from .naming import fmt, node_names
 from .ops import Op
 
@@ -159,10 +160,14 @@ class Contribution:
 
     def text(self) -> str:
         """``x1.grad += w1 × n.grad = (-3.0)(0.5) = -1.5   (rule: ∂n/∂x1 = w1)``."""
-        return (
-            f"{self.parent_name}.grad += {self.local_formula} × {self.upstream_name} = "
-            f"({fmt(self.local)})({fmt(self.upstream)}) = {fmt(self.value)}   "
-            f"(rule: {self.named_rule})"
+        return tr(
+            "{grad} += {local} × {upstream} = {numbers} = {value}   (rule: {rule})",
+            grad=f"{self.parent_name}.grad",
+            local=self.local_formula,
+            upstream=self.upstream_name,
+            numbers=f"({fmt(self.local)})({fmt(self.upstream)})",
+            value=fmt(self.value),
+            rule=self.named_rule,
         )
 
     def running_total(self) -> str:
@@ -175,8 +180,12 @@ class Contribution:
         """
         if self.grad_before == 0:
             return ""
-        total = _sum_text([self.grad_before, self.value])
-        return f"so {self.parent_name}.grad = {total} = {fmt(self.grad_after)}"
+        return tr(
+            "so {grad} = {terms} = {total}",
+            grad=f"{self.parent_name}.grad",
+            terms=_sum_text([self.grad_before, self.value]),
+            total=fmt(self.grad_after),
+        )
 
 
 @dataclass(frozen=True)
@@ -204,19 +213,24 @@ class BackwardStep:
 
     def header(self) -> str:
         """``step 4  n = x1w1x2w2 + b   (+)   n.grad = 0.5``."""
-        return (
-            f"step {self.index}  {self.name} = {self.formula}   ({self.op.label})   "
-            f"{_grouped(self.name)}.grad = {fmt(self.upstream)}"
+        return tr(
+            "step {index}  {formula}   ({op})   {grad}",
+            index=self.index,
+            formula=f"{self.name} = {self.formula}",
+            op=self.op.label,
+            grad=f"{_grouped(self.name)}.grad = {fmt(self.upstream)}",
         )
 
     def accumulation(self) -> str:
         """``a.grad = 1.0 + 1.0 = 2.0`` when several ops fed this node, else ``""``."""
         if len(self.received) < 2:
             return ""
-        terms = _sum_text(list(self.received))
-        return (
-            f"{_grouped(self.name)}.grad = {terms} = {fmt(self.upstream)}   "
-            f"(used {len(self.received)} times: the contributions add up)"
+        return tr(
+            "{grad} = {terms} = {total}   (used {count} times: the contributions add up)",
+            grad=f"{_grouped(self.name)}.grad",
+            terms=_sum_text(list(self.received)),
+            total=fmt(self.upstream),
+            count=len(self.received),
         )
 
     def lines(self) -> list[str]:
@@ -279,7 +293,7 @@ def backward_steps(root: Value, names: dict[Value, str] | None = None) -> list[B
         contributions = []
         for slot, (parent, local) in enumerate(zip(node.parents, locals_)):
             rule = rules[slot]
-            value = local * node.grad
+            value = contribution(node, slot, local)  # what the engine sent
             contributions.append(
                 Contribution(
                     parent=parent,
@@ -338,7 +352,11 @@ def seed_line(name: str, seed: float = 1.0) -> str:
     >>> seed_line("f")
     'f.grad = 1.0: backward starts at the output, df/df = 1'
     """
-    return f"{_grouped(name)}.grad = {fmt(seed)}: backward starts at the output, d{name}/d{name} = 1"
+    return tr(
+        "{grad}: backward starts at the output, {derivative}",
+        grad=f"{_grouped(name)}.grad = {fmt(seed)}",
+        derivative=f"d{name}/d{name} = 1",
+    )
 
 
 def grad_derivation(steps: list[BackwardStep], node: Value, name: str) -> list[str]:
@@ -355,34 +373,72 @@ def grad_derivation(steps: list[BackwardStep], node: Value, name: str) -> list[s
     if not received:
         if steps and steps[0].node is node:  # the seed, as the pass saw it (not node.grad now)
             return [seed_line(name, steps[0].upstream)]
-        return [f"{_grouped(name)}.grad = {fmt(node.grad)}: nothing downstream depends on it"]
-    lines = [f"step {s.index} ({s.name} = {s.formula}): {c.text()}" for s, c in received]
-    total = f"{_grouped(name)}.grad = {{}} = {fmt(received[-1][1].grad_after)}"
+        return [
+            tr("{grad}: nothing downstream depends on it", grad=f"{_grouped(name)}.grad = {fmt(node.grad)}")
+        ]
+    lines = [
+        tr(
+            "step {index} ({formula}): {contribution}",
+            index=s.index,
+            formula=f"{s.name} = {s.formula}",
+            contribution=c.text(),
+        )
+        for s, c in received
+    ]
     terms = [c.value for _, c in received]
     start = received[0][1].grad_before
+    fields = {"name": name, "grad": f"{_grouped(name)}.grad", "total": fmt(received[-1][1].grad_after)}
     if start != 0:  # grad left from an earlier backward(): the engine adds to it
         lines.append(
-            f"{name}.grad was {fmt(start)} before this pass, and grads accumulate: "
-            + total.format(_sum_text([start, *terms]))
+            tr(
+                "{name}.grad was {start} before this pass, and grads accumulate: {grad} = {terms} = {total}",
+                start=fmt(start),
+                terms=_sum_text([start, *terms]),
+                **fields,
+            )
         )
     elif len(received) > 1:
         consumers = {s.index: s.name for s, _ in received}
-        if len(consumers) == 1:
-            times = "twice" if len(received) == 2 else f"{_count(len(received))} times"
-            why = f"{name} is used {times} by {received[0][0].name}"
+        fields.update(terms=_sum_text(terms), count=_count(len(received)))
+        if len(consumers) == 1 and len(received) == 2:
+            message = N_(
+                "{name} is used twice by {consumer}: add both contributions, {grad} = {terms} = {total}"
+            )
+        elif len(consumers) == 1:
+            message = N_(
+                "{name} is used {count} times by {consumer}: add all {count} contributions, {grad} = {terms} = {total}"
+            )
+        elif len(received) == 2:
+            message = N_(
+                "{name} feeds {ops} ops ({consumers}): add both contributions, {grad} = {terms} = {total}"
+            )
         else:
-            why = f"{name} feeds {_count(len(consumers))} ops ({', '.join(consumers.values())})"
-        every = "both" if len(received) == 2 else f"all {_count(len(received))}"
-        lines.append(f"{why}: add {every} contributions, " + total.format(_sum_text(terms)))
+            message = N_(
+                "{name} feeds {ops} ops ({consumers}): add all {count} contributions, {grad} = {terms} = {total}"
+            )
+        lines.append(
+            tr(
+                message,
+                consumer=received[0][0].name,
+                ops=_count(len(consumers)),
+                consumers=", ".join(consumers.values()),
+                **fields,
+            )
+        )
     return lines
 
 
+#: small counts in words, as a sentence says them ("used three times")
+_COUNTS = {2: N_("two"), 3: N_("three"), 4: N_("four")}
+
+
 def _count(n: int) -> str:
-    return {2: "two", 3: "three", 4: "four"}.get(n, str(n))
+    return tr(_COUNTS[n]) if n in _COUNTS else str(n)
 
 
-def explain(root: Value) -> Explanation:
-    """The whole walk as text: forward lines, backward steps, then the leaf grads.
+def explain(root: Value, lang: str | None = None) -> Explanation:
+    """The whole walk as text: forward lines, backward steps, then the leaf grads, in
+    ``lang`` (``"en"`` or ``"ko"``; by default the language in effect, see ``microprop.i18n``).
 
     >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b"); c = a * b; c.label = "c"
     >>> print(explain(c))
@@ -398,15 +454,16 @@ def explain(root: Value) -> Explanation:
       a.grad = -3.0
       b.grad = 2.0
     """
-    names = node_names(root)
-    lines = ["forward"] + ["  " + s.text() for s in forward_steps(root, names)]
-    steps = backward_steps(root, names)
-    lines.append("backward")
-    lines += [s.text() for s in steps]
-    lines.append("leaf grads")
-    leaves = [(v, names[v]) for v in root.topo_order() if v.op is None]
-    lines += ["  " + line for line in leaf_summary(steps, leaves)]
-    return Explanation("\n".join(lines))
+    with language(lang):
+        names = node_names(root)
+        lines = [tr("forward")] + ["  " + s.text() for s in forward_steps(root, names)]
+        steps = backward_steps(root, names)
+        lines.append(tr("backward"))
+        lines += [s.text() for s in steps]
+        lines.append(tr("leaf grads"))
+        leaves = [(v, names[v]) for v in root.topo_order() if v.op is None]
+        lines += ["  " + line for line in leaf_summary(steps, leaves)]
+        return Explanation("\n".join(lines))
 
 
 class Explanation(str):
