@@ -328,6 +328,21 @@ def backward_steps(root: Value, names: dict[Value, str] | None = None) -> list[B
     return steps
 
 
+def received_by(steps: list[BackwardStep]) -> dict[Value, list[tuple[BackwardStep, Contribution]]]:
+    """Every contribution of the walk, filed under the node that received it, in the
+    order they were added (one pass over the steps).
+
+    >>> x = Value(3.0, label="x"); y = x * x
+    >>> [c.value for _, c in received_by(backward_steps(y))[x]]
+    [3.0, 3.0]
+    """
+    received: dict[Value, list[tuple[BackwardStep, Contribution]]] = {}
+    for s in steps:
+        for c in s.contributions:
+            received.setdefault(c.parent, []).append((s, c))
+    return received
+
+
 def leaf_summary(steps: list[BackwardStep], leaves: list[tuple[Value, str]]) -> list[str]:
     """One line per leaf after the walk, showing how its grad summed up.
 
@@ -335,9 +350,10 @@ def leaf_summary(steps: list[BackwardStep], leaves: list[tuple[Value, str]]) -> 
     >>> leaf_summary(backward_steps(y), [(x, "x")])
     ['x.grad = 3.0 + 3.0 = 6.0']
     """
+    by_node = received_by(steps)
     lines = []
     for leaf, name in leaves:
-        received = [c for s in steps for c in s.contributions if c.parent is leaf]
+        received = [c for _, c in by_node.get(leaf, ())]
         terms = [c.value for c in received]
         if received and received[0].grad_before != 0:  # grad left from an earlier backward()
             terms.insert(0, received[0].grad_before)
@@ -359,9 +375,16 @@ def seed_line(name: str, seed: float = 1.0) -> str:
     )
 
 
-def grad_derivation(steps: list[BackwardStep], node: Value, name: str) -> list[str]:
+def grad_derivation(
+    steps: list[BackwardStep],
+    node: Value,
+    name: str,
+    received_index: dict[Value, list[tuple[BackwardStep, Contribution]]] | None = None,
+) -> list[str]:
     """How ``node``'s grad was found: each contribution it received (from which step)
     and, when it feeds several ops, the sum. What a learner should have computed.
+    For many nodes of one walk, pass ``received_index=received_by(steps)``: each call
+    then costs only that node's contributions, not a scan of every step.
 
     >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
     >>> for line in grad_derivation(backward_steps(y), x, "x"): print(line)
@@ -369,7 +392,10 @@ def grad_derivation(steps: list[BackwardStep], node: Value, name: str) -> list[s
     step 1 (y = x × x): x.grad += x × y.grad = (3.0)(1.0) = 3.0   (rule: ∂y/∂x = x)
     x is used twice by y: add both contributions, x.grad = 3.0 + 3.0 = 6.0
     """
-    received = [(s, c) for s in steps for c in s.contributions if c.parent is node]
+    if received_index is None:
+        received = [(s, c) for s in steps for c in s.contributions if c.parent is node]
+    else:
+        received = received_index.get(node, [])
     if not received:
         if steps and steps[0].node is node:  # the seed, as the pass saw it (not node.grad now)
             return [seed_line(name, steps[0].upstream)]
@@ -436,9 +462,21 @@ def _count(n: int) -> str:
     return tr(_COUNTS[n]) if n in _COUNTS else str(n)
 
 
-def explain(root: Value, lang: str | None = None) -> Explanation:
+class ExplanationTooLarge(ValueError):
+    """The graph has more nodes than ``explain(..., max_nodes=)`` allows.
+
+    >>> issubclass(ExplanationTooLarge, ValueError)
+    True
+    """
+
+
+def explain(root: Value, lang: str | None = None, max_nodes: int = 2000) -> Explanation:
     """The whole walk as text: forward lines, backward steps, then the leaf grads, in
     ``lang`` (``"en"`` or ``"ko"``; by default the language in effect, see ``microprop.i18n``).
+
+    The text grows with the graph (a few lines per node, in time linear in its size);
+    above ``max_nodes`` nodes it is refused with ``ExplanationTooLarge``, which says
+    what to do instead.
 
     >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b"); c = a * b; c.label = "c"
     >>> print(explain(c))
@@ -454,14 +492,21 @@ def explain(root: Value, lang: str | None = None) -> Explanation:
       a.grad = -3.0
       b.grad = 2.0
     """
+    order = root.topo_order()
+    if len(order) > max_nodes:
+        raise ExplanationTooLarge(
+            f"explain() writes a few lines per node, and this graph has {len(order)} nodes "
+            f"(max_nodes={max_nodes}): explain a smaller part of it (a sub-expression, one neuron), "
+            f"or pass max_nodes={len(order)} for the whole text (about {3 * len(order)} lines)"
+        )
     with language(lang):
-        names = node_names(root)
+        names = node_names(root, order)
         lines = [tr("forward")] + ["  " + s.text() for s in forward_steps(root, names)]
         steps = backward_steps(root, names)
         lines.append(tr("backward"))
         lines += [s.text() for s in steps]
         lines.append(tr("leaf grads"))
-        leaves = [(v, names[v]) for v in root.topo_order() if v.op is None]
+        leaves = [(v, names[v]) for v in order if v.op is None]
         lines += ["  " + line for line in leaf_summary(steps, leaves)]
         return Explanation("\n".join(lines))
 
