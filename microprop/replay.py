@@ -287,10 +287,16 @@ class _Planner:
         targets[self._edge_b[has_b]] = b_of[has_b]
         self.edge_count = len(targets)
         self.root_edge = 0
-        self._by_target = np.argsort(targets, kind="stable")  # each node's edges, in backward order
-        self._count = np.bincount(targets, minlength=n)
-        self._start = np.cumsum(self._count) - self._count
+        self.index_edges(targets)
         self._inside = inside
+
+    def index_edges(self, targets: Array) -> None:
+        """Index each node's incoming edges, given the node each edge goes to (``targets``,
+        edge number -> node; ``microprop.batch`` points edges it replaces past the last node)."""
+        self.targets = targets
+        self._by_target = np.argsort(targets, kind="stable")  # each node's edges, in backward order
+        self._count = np.bincount(targets, minlength=len(self.nodes))
+        self._start = np.cumsum(self._count) - self._count
 
     def _groups(self) -> list[_Group]:
         """The computed nodes grouped by level, op and number of inputs, levels in order."""
