@@ -350,9 +350,10 @@ def _constant(node: ast.AST) -> float | None:
     while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         sign = -sign if isinstance(node.op, ast.USub) else sign
         node = node.operand
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+    value = node.value if isinstance(node, ast.Constant) else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
-            return sign * float(node.value)
+            return sign * float(value)
         except OverflowError:  # an integer literal beyond float range
             return sign * math.inf
     return None
@@ -518,7 +519,7 @@ def _inputs(text: str, steps: list[Step]) -> list[str]:
                 raise ExprError(
                     f"{name!r} is used before its step defines it: put the step {name} = ... first",
                     text,
-                    program.first_use(name) if names[name] > k else steps[k].col,
+                    program.first_use(name) if names[name] > k else step.col,
                     len(name),
                 )
             else:
@@ -556,7 +557,9 @@ def build(text: str, values: dict[str, float]) -> tuple[Value, dict[str, Value]]
     used = program.variables
     for name in values:
         if name in program.names:
-            raise ExprError(f"{name!r} is a step of the expression ({name} = ...), not a variable: drop {name}=")
+            raise ExprError(
+                f"{name!r} is a step of the expression ({name} = ...), not a variable: drop {name}="
+            )
     for name in used:
         if name not in values:
             close = difflib.get_close_matches(name, [n for n in values if n not in used], n=1)

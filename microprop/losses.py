@@ -16,6 +16,7 @@ out bit for bit. Numerics follow PyTorch: ``bce`` clamps its logs at -100,
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 from .engine import Value
 
@@ -29,7 +30,7 @@ EPSILON = 1e-7  # Keras's backend.epsilon(): its losses clip probabilities and d
 def _as_list(x: Scalars) -> list[Scalar]:
     if isinstance(x, (Value, int, float)) or getattr(x, "shape", None) == ():
         return [x]  # type: ignore[list-item]
-    return list(x)  # type: ignore[arg-type]
+    return list(x)
 
 
 def _pairs(preds: Scalars, targets: Scalars) -> list[tuple[Scalar, Scalar]]:
@@ -60,8 +61,8 @@ def _rows(preds: object, targets: object) -> list[tuple[list[Scalar], list[Scala
     """One vector (a sample) or a list of them, paired with targets of the same shape."""
     p, t = _as_list(preds), _as_list(targets)  # type: ignore[arg-type]
     if p and not isinstance(p[0], (Value, int, float)) and getattr(p[0], "shape", None) != ():
-        pairs = _pairs(p, t)  # type: ignore[arg-type]
-        rows = [(_as_list(a), _as_list(b)) for a, b in pairs]  # type: ignore[arg-type]
+        pairs = _pairs(p, t)
+        rows = [(_as_list(a), _as_list(b)) for a, b in pairs]
     else:
         rows = [(p, t)]
     for a, b in rows:
@@ -179,7 +180,7 @@ def cosine_similarity(preds: object, targets: object, reduction: str = "mean") -
         p_norm = _clip(sum(x * x for x in p), 1e-12) ** 0.5
         t_norm = _clip(sum(x * x for x in t), 1e-12) ** 0.5
         terms.append(-sum(a * b for a, b in zip(p, t)) / (p_norm * t_norm))
-    return _reduce(terms, reduction)  # type: ignore[arg-type]
+    return _reduce(terms, reduction)
 
 
 def categorical_cross_entropy(probs: object, one_hot: object, reduction: str = "mean") -> Value:
@@ -310,7 +311,7 @@ def log_softmax(logits: Sequence[Scalar]) -> list[Value]:
     [0.0, -1000.0]
     """
     shifted = _shifted(logits)
-    lse = sum(v.exp() for v in shifted).log()
+    lse = cast(Value, sum(v.exp() for v in shifted)).log()  # a sum of Values is a Value
     return [v - lse for v in shifted]
 
 
@@ -337,8 +338,8 @@ def cross_entropy(
         raise ValueError(f"{len(batch)} samples but {len(labels)} targets")
     terms = []
     for row, k in zip(batch, labels):
-        if not 0 <= k < len(row):  # type: ignore[arg-type]
-            raise IndexError(f"target {k} out of range for {len(row)} classes")  # type: ignore[arg-type]
+        if not 0 <= k < len(row):
+            raise IndexError(f"target {k} out of range for {len(row)} classes")
         terms.append(-log_softmax(row)[k])  # type: ignore[arg-type]
     return _reduce(terms, reduction)
 

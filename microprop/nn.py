@@ -408,17 +408,19 @@ class MLP(Module):
             acts = [activation] * hidden + [output]
         gen = make_rng(rng)
         sizes = [nin, *nouts]
-        self.layers: list[Module] = []
+        self.layers: list[Layer | Dropout] = []
         for i, act in enumerate(acts):
             scope = f"layer {i + 1}"
             self.layers.append(Layer(sizes[i], sizes[i + 1], activation=act, init=init, rng=gen, scope=scope))
             if dropout > 0 and i < hidden:
                 self.layers.append(Dropout(dropout, rng=gen, scope=f"{scope} / dropout"))
 
-    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+    def __call__(self, x: Sequence[Value | float]) -> Any:
+        """A Value, or a list of Values when the last layer has several outputs
+        (micrograd's convention; typed ``Any`` so callers need no casts)."""
         for layer in self.layers:
             x = layer(x)
-        return x[0] if len(x) == 1 else x  # type: ignore[return-value]
+        return x[0] if len(x) == 1 else x
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

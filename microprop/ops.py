@@ -13,8 +13,8 @@ learners. The engine, the explainer, the graph labels and the tests all read it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 inf = math.inf
 nan = math.nan
@@ -55,7 +55,7 @@ def div(x: float, y: float) -> float:
     try:
         return x / y
     except ZeroDivisionError:
-        if x == 0 or x != x:
+        if x == 0 or math.isnan(x):
             return nan
         return math.copysign(inf, x) * math.copysign(1.0, y)
 
@@ -64,7 +64,7 @@ def _is_odd_integer(p: float) -> bool:
     return math.isfinite(p) and p == math.floor(p) and p % 2 == 1
 
 
-def pow(a: float, p: float) -> float:  # noqa: A001 - mirrors math.pow
+def pow(a: float, p: float) -> float:
     """``a ** p`` as in IEEE/C99 ``pow``: a negative base to a fractional power is
     ``nan`` (never a complex), overflow is ``±inf``, ``0 ** -1 = inf``.
 

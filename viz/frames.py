@@ -23,6 +23,7 @@ from microprop.naming import num, shown
 
 from .walk import Graph, walk
 
+
 @dataclass
 class Frame:
     """The state of the picture at one step.
@@ -136,11 +137,11 @@ def backward_frame(graph: Graph, root: Value, bp: BackwardPass, k: int) -> Frame
     consumers, received, sums = [0] * n, [0] * n, [0.0] * n
     for e in graph.edges:
         consumers[e.parent] += 1
-    for e, s in bp.edge_step.items():  # in step order, so sums add up as the engine's did
+    for index, s in bp.edge_step.items():  # in step order, so sums add up as the engine's did
         if s <= k:
-            p = graph.edges[e].parent
+            p = graph.edges[index].parent
             received[p] += 1
-            sums[p] += bp.edge_values[e][2]
+            sums[p] += bp.edge_values[index][2]
     root_i = graph.index[root]
     if k:
         step = bp.steps[k - 1]
