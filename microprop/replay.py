@@ -86,6 +86,7 @@ class Tape:
             )
         self.root = root
         self.nodes = nodes
+        self.index = index
         self.leaves = [v for v in nodes if v.op is None]
         plan = _Planner(nodes, index, kept=[index[v] for v in (root, *self.watched)])
         self._consumer = plan.consumer  # for a partial sum inside a fused chain: the addition using it
@@ -128,6 +129,16 @@ class Tape:
         >>> x = Value(3.0); tape = trace(x * x); tape.backward(); tape.backward(); x.grad
         12.0
         """
+        for v, x in zip(self.leaves, self.leaf_grads(grad).tolist()):
+            v.grad += x
+
+    def leaf_grads(self, grad: float = 1.0) -> Array:
+        """The backward pass without touching the Values: d root / d leaf (times ``grad``)
+        for each of ``self.leaves``, in order.
+
+        >>> x = Value(3.0); trace(x * x).leaf_grads()
+        array([6.])
+        """
         data, contributions = self._data, self._contributions
         contributions[self._root_edge] = grad
         with np.errstate(all="ignore"):
@@ -141,9 +152,8 @@ class Tape:
                         [np.broadcast_to(d * upstream, upstream.shape) for d in local]
                     )
             leaf_grads = _add_up(contributions, self._leaf_gather, len(self.leaves))
-        for v, x in zip(self.leaves, leaf_grads.tolist()):
-            v.grad += x
         self._backward_done = True
+        return leaf_grads
 
     def sync(self) -> None:
         """Write the last ``forward()``'s data and ``backward()``'s grads into every node
