@@ -36,15 +36,14 @@ and what depends on them, differ from the engine's in the last bits (on the moon
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from .engine import Value
 from .ops import OPS
-from .replay import _Gather, _Group, _Planner, _sum_rows, trace
+from .replay import _Gather, _Group, _Planner, _sent, _sum_rows, trace
 
 Array = np.ndarray
 _MUL = OPS["mul"]
@@ -177,7 +176,9 @@ class BatchTape:
                 elif g.kernel is None:
                     data[g.out] = _sum_rows(data[g.inputs])
                 else:
-                    data[g.out] = _run(g.kernel.forward, data[g.inputs], g.params)
+                    data[g.out] = g.kernel.forward(*_flat(data[g.inputs], g.params)).reshape(
+                        len(g.out), batch
+                    )
         total = sum(data[self._root_idx].tolist())  # ((0 + l0) + l1) + ...: the engine's sum(losses)
         if self.reduction == "mean":
             total = total * (1.0 / batch)
@@ -217,7 +218,7 @@ class BatchTape:
         weights = []  # (positions, batch-summed grads) from the matrix products
         with np.errstate(all="ignore"):
             for g in reversed(self._steps):
-                upstream = _add_up(contributions, g.gather, len(g.out))
+                upstream = _add_up(contributions, g.gather, len(g.out)) + 0.0  # 0.0 + Σ, as the engine
                 if isinstance(g, _Dense):
                     if len(g.rest):
                         contributions[g.rest_edges] = np.tile(upstream, (len(g.rest), 1))
@@ -225,10 +226,11 @@ class BatchTape:
                     weights.append((g.w, upstream @ data[g.x].T))
                 elif g.kernel is None:  # d sum / d term = 1
                     contributions[g.edges] = np.tile(upstream, (len(g.inputs), 1))
-                else:  # the chain rule: local derivative × upstream grad, along each edge
-                    local = _run(g.kernel.partials, data[g.inputs], g.params, out=data[g.out])
-                    for edges, d in zip(g.edges.reshape(len(local), -1), local):
-                        contributions[edges] = d * upstream
+                else:  # the chain rule, on the (nodes × batch) arrays flattened
+                    args = _flat(data[g.inputs], g.params)
+                    sent = _sent(g, (data[g.out].reshape(-1), *args), upstream.reshape(-1))
+                    for edges, d in zip(g.edges.reshape(len(sent), -1), sent):
+                        contributions[edges] = np.reshape(d, upstream.shape) if np.ndim(d) else d
         grads = np.array([v.grad for v in self.shared], dtype=float)
         if self.penalty is not None:  # the engine sends the penalty's grads first
             penalty = self.penalty.leaf_grads()
@@ -301,16 +303,10 @@ def trace_batch(
 # --- the batch axis --------------------------------------------------------------------
 
 
-def _run(
-    kernel: Callable[..., Any], inputs: Array, params: tuple[Array, ...], out: Array | None = None
-) -> Any:
-    """A row's kernel on (inputs, nodes, batch) arrays: flattened, as the kernels take 1-D arrays."""
+def _flat(inputs: Array, params: tuple[Array, ...]) -> list[Array]:
+    """A group's (inputs, nodes, batch) arrays and per-node params as 1-D arrays (kernels take 1-D)."""
     shape = inputs.shape[1:]
-    args = [a.reshape(-1) for a in inputs]
-    args += [np.broadcast_to(p[:, None], shape).reshape(-1) for p in params]
-    if out is None:
-        return kernel(*args).reshape(shape)
-    return tuple(d.reshape(shape) if np.ndim(d) else d for d in kernel(out.reshape(-1), *args))
+    return [a.reshape(-1) for a in inputs] + [np.broadcast_to(p[:, None], shape).reshape(-1) for p in params]
 
 
 def _add_up(contributions: Array, gather: list[_Gather], n: int) -> Array:
@@ -433,6 +429,7 @@ def _subset(g: _Group, cols: Array) -> _Group:
         level=g.level,
         name=g.name,
         kernel=g.kernel,
+        mask=g.mask,
         out=g.out[cols],
         inputs=g.inputs[:, cols],
         params=tuple(p[cols] for p in g.params),

@@ -8,32 +8,39 @@ import argparse
 import pathlib
 import sys
 import time
+import unicodedata
 from dataclasses import dataclass, field
 
 from ..engine import Value, no_grad
 from ..explain import explain
+from ..i18n import N_, tr
 from ._common import subcommand
 
-DESCRIPTION = """\
+DESCRIPTION = N_(
+    """\
 Run the tour on built-in data (no network, no arguments needed):
   1. the neuron from micrograd's lecture, o = tanh(x1*w1 + x2*w2 + b): its forward
      pass and each backward step, printed; its graph drawn forward (values) and
      backward (grads), and the page that steps through both passes in a browser;
   2. micrograd's demo: an MLP(2, [16, 16, 1]) learns the two-moons data (100 points)
      with a max-margin loss, L2 regularization and SGD, reproducing micrograd's
-     losses; then its decision boundary and its loss curve as images. One sample's
-     loss graph is built once and replayed over the 100 samples with numpy
+     losses; then its decision boundary, its loss curve and an animation of the
+     boundary over the steps (moons_training.gif) as images. One sample's loss
+     graph is built once and replayed over the 100 samples with numpy
      (microprop.batch: the same numbers, bit for bit, in a fraction of the time);
      --scalar rebuilds the whole graph every step, as micrograd.
 Every file written goes into DIR, listed at the end. Graph images need Graphviz's
 dot program (without it they are skipped with a hint); the rest needs the 'demo'
 extras (pip install 'microprop[demo]': matplotlib and scikit-learn)."""
+)
 
-EXAMPLES = """\
+EXAMPLES = N_(
+    """\
   microprop demo
   microprop demo --out /tmp/tour
   microprop demo --steps 20          (a shorter training run)
   microprop demo --scalar            (the scalar engine every step, as micrograd: ~17 s)"""
+)
 
 MOONS_SEED = 1337  # micrograd's demo seeds both random and numpy.random with it
 
@@ -41,22 +48,29 @@ MOONS_SEED = 1337  # micrograd's demo seeds both random and numpy.random with it
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``demo`` subcommand."""
     parser = subcommand(
-        subparsers, "demo", "the tour: the lecture neuron, then an MLP on two moons", DESCRIPTION, EXAMPLES
+        subparsers,
+        "demo",
+        N_("the tour: the lecture neuron, then an MLP on two moons"),
+        DESCRIPTION,
+        EXAMPLES,
     )
     parser.add_argument(
-        "--out", metavar="DIR", default="microprop-demo", help="folder for the files (default: %(default)s)"
+        "--out",
+        metavar="DIR",
+        default="microprop-demo",
+        help=tr("folder for the files (default: %(default)s)"),
     )
     parser.add_argument(
         "--steps",
         metavar="N",
         type=_steps,
         default=100,
-        help="training steps (default: %(default)s, as micrograd)",
+        help=tr("training steps (default: %(default)s, as micrograd)"),
     )
     parser.add_argument(
         "--scalar",
         action="store_true",
-        help="rebuild the graph with the scalar engine every step instead of replaying it with numpy",
+        help=tr("rebuild the graph with the scalar engine every step instead of replaying it with numpy"),
     )
     parser.set_defaults(func=run)
 
@@ -65,9 +79,9 @@ def _steps(text: str) -> int:
     try:
         n = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+        raise argparse.ArgumentTypeError(tr("must be a whole number, not {text}", text=repr(text))) from None
     if not 1 <= n <= 10_000:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 10000, not {n}")
+        raise argparse.ArgumentTypeError(tr("must be between 1 and 10000, not {n}", n=n))
     return n
 
 
@@ -81,7 +95,8 @@ class Tour:
 
 
 def _heading(text: str) -> None:
-    print(f"\n== {text} " + "=" * max(0, 70 - len(text)))
+    width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)  # Hangul: 2 columns
+    print(f"\n== {text} " + "=" * max(0, 70 - width))
 
 
 # --- 1. the lecture neuron ---------------------------------------------------------------
@@ -108,7 +123,7 @@ def lecture_neuron() -> Value:
 
 
 def _neuron_part(tour: Tour) -> None:
-    _heading("1. the lecture neuron: o = tanh(x1*w1 + x2*w2 + b)")
+    _heading(tr("1. the lecture neuron: {formula}", formula="o = tanh(x1*w1 + x2*w2 + b)"))
     o = lecture_neuron()
     print(explain(o))  # runs backward and prints each step
     from .. import viz
@@ -118,7 +133,7 @@ def _neuron_part(tour: Tour) -> None:
             tour.written.append(viz.save(o, tour.out / f"neuron_{view}.png", view=view))
         tour.written.append(viz.save_stepper(o, tour.out / "neuron_stepper.html"))
     except viz.GraphvizMissing as err:
-        tour.skipped.append(f"graph images and stepper page: {err}")
+        tour.skipped.append(tr("graph images and stepper page: {reason}", reason=err))
 
 
 # --- 2. micrograd's moons MLP ------------------------------------------------------------
@@ -150,12 +165,15 @@ def moons_data():  # -> tuple[np.ndarray, np.ndarray]
     return X, y * 2 - 1
 
 
-def train_moons(X, y, steps: int, progress: bool = True, replay: bool = True):  # -> tuple[MLP, History]
+def train_moons(
+    X, y, steps: int, progress: bool = True, replay: bool = True, on_step=None
+):  # -> tuple[MLP, History]
     """micrograd's training loop on microprop's nn, losses and optim: the same numbers.
 
     With ``replay`` one sample's loss graph is built once and replayed over the batch
     with numpy (``microprop.batch``: the scalar engine's numbers bit for bit); without
-    it the whole graph is rebuilt every step, as in micrograd.
+    it the whole graph is rebuilt every step, as in micrograd. ``on_step(model)``, if
+    given, is called before each update (the animation keeps the weights it sees).
 
     >>> X, y = moons_data()
     >>> model, history = train_moons(X[:10], y[:10], 2, progress=False)
@@ -182,7 +200,7 @@ def train_moons(X, y, steps: int, progress: bool = True, replay: bool = True):  
         tape = trace_batch(loss1, [x, label], penalty=1e-4 * l2_penalty(params), watch=[score], exact=True)
     else:
         inputs = [[Value(x) for x in row] for row in X]
-    bar = tqdm(range(steps), desc="training", unit="step", disable=not progress, file=sys.stderr)
+    bar = tqdm(range(steps), desc=tr("training"), unit=tr("step"), disable=not progress, file=sys.stderr)
     for k in bar:
         if replay:
             loss = tape.forward(X, y)
@@ -192,6 +210,8 @@ def train_moons(X, y, steps: int, progress: bool = True, replay: bool = True):  
             total = hinge(scores, y) + 1e-4 * l2_penalty(params)
             loss, positive = total.data, np.array([s.data > 0 for s in scores])
         accuracy = float(np.mean(positive == (y > 0)))
+        if on_step is not None:
+            on_step(model)
         opt.zero_grad()
         if replay:
             tape.backward()
@@ -201,7 +221,9 @@ def train_moons(X, y, steps: int, progress: bool = True, replay: bool = True):  
         schedule.step()
         history.loss.append(loss)
         history.accuracy.append(accuracy)
-        bar.set_postfix(loss=f"{loss:.4f}", accuracy=f"{accuracy:.0%}")
+        bar.set_postfix_str(
+            tr("loss={loss}, accuracy={accuracy}", loss=f"{loss:.4f}", accuracy=f"{accuracy:.0%}")
+        )
     return model, history
 
 
@@ -234,6 +256,79 @@ def plot_boundary(model, X, y, path: pathlib.Path, h: float = 0.1) -> pathlib.Pa
     return path
 
 
+def mlp_scores(weights: list, points):  # -> np.ndarray
+    """An MLP's scores for many points at once, with numpy: ``weights`` is one ``(W, b,
+    relu?)`` per layer (the demo's MLP: relu hidden layers, a linear output).
+
+    >>> import numpy as np
+    >>> mlp_scores([(np.array([[1.0, -1.0]]), np.array([0.5]), False)], np.array([[2.0, 1.0]]))
+    array([1.5])
+    """
+    import numpy as np
+
+    a = points
+    for W, b, relu in weights:
+        a = a @ W.T + b
+        if relu:
+            a = np.maximum(a, 0.0)
+    return a[:, 0]
+
+
+def layer_weights(model) -> list:
+    """The model's current ``(W, b, relu?)`` per layer, as numpy arrays (for ``mlp_scores``)."""
+    import numpy as np
+
+    return [
+        (
+            np.array([[w.data for w in n.w] for n in layer.neurons]),
+            np.array([n.b.data for n in layer.neurons]),
+            layer.neurons[0].activation == "relu",
+        )
+        for layer in model.layers
+    ]
+
+
+def animate_boundary(frames: list, X, y, path: pathlib.Path, h: float = 0.1, history=None) -> pathlib.Path:
+    """A GIF of the decision boundary, one frame per training step (``frames`` holds
+    ``layer_weights`` of each step), scored on the grid with numpy; with the training
+    ``history``, each frame's title gives that step's loss and accuracy.
+
+    >>> import tempfile
+    >>> X, y = moons_data(); frames = []
+    >>> _ = train_moons(X[:4], y[:4], 2, progress=False, on_step=lambda m: frames.append(layer_weights(m)))
+    >>> animate_boundary(frames, X, y, pathlib.Path(tempfile.mkdtemp()) / "t.gif", h=0.5).read_bytes()[:6]
+    b'GIF89a'
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.animation import FuncAnimation, PillowWriter
+
+    xx, yy = np.meshgrid(
+        np.arange(X[:, 0].min() - 1, X[:, 0].max() + 1, h), np.arange(X[:, 1].min() - 1, X[:, 1].max() + 1, h)
+    )
+    grid = np.c_[xx.ravel(), yy.ravel()]
+    fig, ax = plt.subplots(figsize=(5, 4.2))
+
+    def draw(k: int) -> None:
+        ax.clear()
+        scores = mlp_scores(frames[k], grid).reshape(xx.shape)
+        bounds = [min(scores.min(), 0.0) - 1, 0.0, max(scores.max(), 0.0) + 1]
+        ax.contourf(xx, yy, scores, levels=bounds, colors=["#fdae61", "#abdda4"], alpha=0.9)
+        if scores.min() < 0 < scores.max():
+            ax.contour(xx, yy, scores, levels=[0.0], colors="k", linewidths=1)
+        ax.scatter(X[:, 0], X[:, 1], c=y, s=25, cmap=plt.cm.Spectral, edgecolors="k", linewidths=0.5)
+        ax.set(xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()), xticks=[], yticks=[])
+        title = f"step {k}"
+        if history is not None:
+            title += f": loss {history.loss[k]:.4f}, accuracy {history.accuracy[k]:.0%}"
+        ax.set_title(title)
+
+    animation = FuncAnimation(fig, draw, frames=len(frames))
+    animation.save(str(path), writer=PillowWriter(fps=10), dpi=72)
+    plt.close(fig)
+    return path
+
+
 def plot_history(history: History, path: pathlib.Path) -> pathlib.Path:
     """Loss (log scale) and accuracy against the training step.
 
@@ -261,7 +356,13 @@ def plot_history(history: History, path: pathlib.Path) -> pathlib.Path:
 
 
 def _moons_part(tour: Tour, steps: int, replay: bool) -> None:
-    _heading(f"2. micrograd's demo: MLP(2, [16, 16, 1]) on two moons, {steps} steps")
+    _heading(
+        tr(
+            "2. micrograd's demo: {model} on two moons, {steps} steps",
+            model="MLP(2, [16, 16, 1])",
+            steps=steps,
+        )
+    )
     try:
         import matplotlib
 
@@ -269,20 +370,39 @@ def _moons_part(tour: Tour, steps: int, replay: bool) -> None:
         X, y = moons_data()
     except ImportError as err:
         tour.skipped.append(
-            f"the moons MLP: needs the demo extras ({err.name}): pip install 'microprop[demo]'"
+            tr(
+                "the moons MLP: needs the demo extras ({module}): pip install 'microprop[demo]'",
+                module=err.name,
+            )
         )
         return
     start = time.perf_counter()
-    model, history = train_moons(X, y, steps, replay=replay)
+    frames: list = []
+    model, history = train_moons(
+        X, y, steps, replay=replay, on_step=lambda m: frames.append(layer_weights(m))
+    )
     seconds = time.perf_counter() - start
-    how = "graph built once, replayed with numpy" if replay else "graph rebuilt every step"
-    print(f"step 0 loss {history.loss[0]!r} (micrograd: 0.8958441028683222)")
+    how = tr("graph built once, replayed with numpy") if replay else tr("graph rebuilt every step")
     print(
-        f"step {steps - 1} loss {history.loss[-1]:.6f}, accuracy {history.accuracy[-1]:.0%} "
-        f"({seconds:.2f} s, {how})"
+        tr(
+            "step 0 loss {loss} (micrograd: {reference})",
+            loss=repr(history.loss[0]),
+            reference="0.8958441028683222",
+        )
+    )
+    print(
+        tr(
+            "step {step} loss {loss}, accuracy {accuracy} ({seconds} s, {how})",
+            step=steps - 1,
+            loss=f"{history.loss[-1]:.6f}",
+            accuracy=f"{history.accuracy[-1]:.0%}",
+            seconds=f"{seconds:.2f}",
+            how=how,
+        )
     )
     tour.written.append(plot_boundary(model, X, y, tour.out / "moons_boundary.png"))
     tour.written.append(plot_history(history, tour.out / "moons_loss.png"))
+    tour.written.append(animate_boundary(frames, X, y, tour.out / "moons_training.gif", history=history))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -291,13 +411,20 @@ def run(args: argparse.Namespace) -> int:
     try:
         tour.out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        print(f"microprop demo: cannot make the folder --out {args.out}: {err.strerror}", file=sys.stderr)
+        print(
+            tr(
+                "microprop demo: cannot make the folder --out {out}: {reason}",
+                out=args.out,
+                reason=err.strerror,
+            ),
+            file=sys.stderr,
+        )
         return 2
     _neuron_part(tour)
     _moons_part(tour, args.steps, replay=not args.scalar)
-    _heading("files written")
+    _heading(tr("files written"))
     for path in tour.written:
-        print(f"  {path}  ({path.stat().st_size:,} bytes)")
+        print("  " + tr("{path}  ({size} bytes)", path=path, size=f"{path.stat().st_size:,}"))
     for reason in tour.skipped:
-        print(f"  skipped {reason}")
+        print("  " + tr("skipped {reason}", reason=reason))
     return 0
