@@ -237,9 +237,10 @@ class BatchTape:
             grads[self._penalty_at] += penalty[self._penalty_in]
             for i, v in self._penalty_other:
                 v.grad += float(penalty[i])
-        grads = _add_over_batch(grads, contributions, self._shared_gather)
-        for positions, summed in weights:
-            np.add.at(grads, positions, summed)
+        with np.errstate(all="ignore"):  # inf - inf is nan, as in the engine
+            grads = _add_over_batch(grads, contributions, self._shared_gather)
+            for positions, summed in weights:
+                np.add.at(grads, positions, summed)
         for v, x in zip(self.shared, grads.tolist()):
             v.grad = x
 
