@@ -16,17 +16,37 @@ from __future__ import annotations
 import ast
 import math
 import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from .engine import Value
-from .ops import OPS
+from .engine import Value, apply
+from .ops import OPS, Op
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60  # parentheses
 MAX_TREE_DEPTH = 300  # operators, e.g. a sum of 300 terms
 
-#: functions an expression may call: every unary row of the op table (pow is ``**``)
-FUNCTIONS = {name: op for name, op in OPS.items() if op.arity == 1 and name != "pow"}
+
+
+class _Functions(Mapping[str, Op]):
+    """The op table's rows written as functions (every row without an operator),
+    read live: a row added by ``microprop.register_op`` is callable at once."""
+
+    def _rows(self) -> dict[str, Op]:
+        return {name: op for name, op in OPS.items() if not op.operator and op.arity == 1}
+
+    def __getitem__(self, name: str) -> Op:
+        return self._rows()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows())
+
+    def __len__(self) -> int:
+        return len(self._rows())
+
+
+#: functions an expression may call: the op table's function rows (pow is ``**``)
+FUNCTIONS: Mapping[str, Op] = _Functions()
 
 
 class ExprError(ValueError):
@@ -292,8 +312,11 @@ def variables(tree: ast.expr) -> list[str]:
     return list(names)
 
 
-def build(text: str, values: dict[str, float]) -> tuple[Value, dict[str, Value]]:
-    """Parse ``text`` and build its graph with the given variable values.
+def build(
+    text: str, values: Mapping[str, float] | None = None, /, **more: float
+) -> tuple[Value, dict[str, Value]]:
+    """Parse ``text`` and build its graph with the given variable values (a dict,
+    keywords, or both).
 
     Returns the root and the leaf Value of each variable (labelled by its name).
     Every variable needs a value; a value for a name the expression does not use
@@ -302,11 +325,17 @@ def build(text: str, values: dict[str, float]) -> tuple[Value, dict[str, Value]]
     >>> root, leaves = build("x ** 2 + y", {"x": 3, "y": 1})
     >>> root.data, leaves["x"].label
     (10.0, 'x')
+    >>> build("tanh(x) * x", x=0.0)[0].data
+    0.0
     >>> build("x + y", {"x": 1})
     Traceback (most recent call last):
     ...
     microprop.expr.ExprError: variable 'y' has no value: add y=NUMBER
     """
+    twice = sorted(set(values or ()) & set(more))
+    if twice:
+        raise ExprError(f"{', '.join(map(repr, twice))} given twice (in the dict and as a keyword)")
+    values = {**(values or {}), **more}
     tree = parse(text)
     used = variables(tree)
     offset = len(text) - len(text.lstrip())
@@ -367,4 +396,4 @@ def _evaluate(node: ast.AST, leaves: dict[str, Value]) -> Value:
     op = FUNCTIONS[node.func.id]
     arg = _evaluate(node.args[0], leaves)
     params = [_constant(a) for a in node.args[1:]]
-    return getattr(arg, op.name)(*params)  # every unary row is a Value method
+    return apply(op, arg, params=params)  # parameters left out take the row's defaults

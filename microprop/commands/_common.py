@@ -15,17 +15,29 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from ..engine import Value
-from ..expr import ExprError, build, parse, parse_assignment
+from ..expr import FUNCTIONS, ExprError, build, parse, parse_assignment
 
-EXPR_HELP = """the expression, in quotes: numbers, variables, + - * / ** and
-the functions abs elu exp leaky_relu log relu sigmoid softplus tanh, as in
-"tanh(x*w + b)"; leaky_relu and elu take an optional number: leaky_relu(x, 0.1)"""
+
+
+def expr_help() -> str:
+    """The ``EXPR`` help, from the op table: its operators and functions.
+
+    >>> print(expr_help())  # doctest: +ELLIPSIS
+    the expression, in quotes: numbers, variables, + - * / ** and the functions abs elu exp ...
+    """
+    names = " ".join(sorted(FUNCTIONS))
+    text = f'the expression, in quotes: numbers, variables, + - * / ** and the functions {names}, as in "tanh(x*w + b)"'
+    optional = [op.signature() for op in FUNCTIONS.values() if op.defaults]
+    if optional:
+        text += f"; parameters are optional numbers: {', '.join(optional)}"
+    return text
+
 ASSIGN_HELP = "a value for each variable, like x1=2 w1=-3"
 
 
 def add_expression_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the positional ``EXPR`` and ``name=value ...`` arguments."""
-    parser.add_argument("expr", metavar="EXPR", help=EXPR_HELP)
+    parser.add_argument("expr", metavar="EXPR", help=expr_help())
     parser.add_argument("assignments", metavar="name=value", nargs="*", help=ASSIGN_HELP)
 
 
