@@ -1,19 +1,26 @@
-# The README's two commands: `make demo` (the main job) and `make test`.
+# The README's two commands: `make demo` (the main job) and `make test`, and `make lint`.
 # Each creates .venv, installs microprop with what it needs, and checks system programs.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= microprop-demo
 
-.PHONY: demo test clean
+.PHONY: demo test lint clean
 
 demo: $(VENV)/.installed-demo
 	@bash .ci/system-deps.sh dot
 	$(BIN)/microprop demo --out $(OUT)
+	@echo "The microprop command is in $(BIN)/: run it as $(BIN)/microprop, or '. $(BIN)/activate' first."
 
 test: $(VENV)/.installed-test
 	@bash .ci/system-deps.sh dot chromium
 	$(BIN)/python -m pytest
+
+# ruff (lint and format) and mypy (settings in pyproject.toml) over microprop/, viz/ and examples/
+lint: $(VENV)/.installed-lint
+	$(BIN)/ruff check microprop viz examples
+	$(BIN)/ruff format --check microprop viz examples
+	$(BIN)/mypy
 
 $(VENV)/.installed-%: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -19,12 +19,11 @@ way: each node's tangent is the sum of local partial × input tangent, inputs fi
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Union
 
 from .engine import VALUES, Value
 
-Number = Union[int, float]
-Values = Union[Value, Sequence[Value]]
+Number = int | float
+Values = Value | Sequence[Value]
 
 
 def _as_list(values: Values) -> list[Value]:
@@ -78,12 +77,12 @@ def grad(
     def send(node: Value, contribution: Value | float) -> None:
         total = grads.get(node)
         if total is None:  # as backward(): a grad starts at 0.0, then adds
-            grads[node] = contribution if create_graph else 0.0 + contribution  # type: ignore[operator]
+            grads[node] = contribution if create_graph else 0.0 + contribution
         else:
-            grads[node] = total + contribution  # type: ignore[operator]
+            grads[node] = total + contribution
 
     for root, seed in zip(outs, seeds):
-        send(root, seed if create_graph and type(seed) is Value else float(seed))  # type: ignore[arg-type]
+        send(root, seed if create_graph and isinstance(seed, Value) else float(seed))
     for node in reversed(_order(outs)):
         g = grads.get(node)
         op = node.op
@@ -105,7 +104,7 @@ def grad(
     result = []
     for x in ins:
         g = grads.get(x, 0.0)
-        result.append(g if type(g) is Value else Value(g))
+        result.append(g if isinstance(g, Value) else Value(g))
     return tuple(result)
 
 

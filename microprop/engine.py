@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator, Union
+from typing import Any
 
 from .ops import _ON_REGISTER, _ON_UNREGISTER, FLOATS, OPS, Op, Primitives
 from .ops import pow as pow_
 
-Number = Union[int, float]
+Number = int | float
 StepHook = Callable[["Value", tuple[float, ...]], None]
 _ADD, _MUL, _POW, _POWV = OPS["add"], OPS["mul"], OPS["pow"], OPS["powv"]
 _EXP, _LOG, _TANH, _RELU, _SIGMOID = OPS["exp"], OPS["log"], OPS["tanh"], OPS["relu"], OPS["sigmoid"]
@@ -40,14 +41,14 @@ class AnomalyError(FloatingPointError):
     """
 
 
-def _as_float(x: object) -> float:
+def _as_float(x: Any) -> float:
     if type(x) is float:
         return x
     if isinstance(x, numbers.Real) and not isinstance(x, Value):
         try:
             return float(x)  # int, bool, numpy scalars, Fraction ...
         except OverflowError:  # an int beyond float range rounds to ±inf, as in IEEE
-            return math.inf if x > 0 else -math.inf
+            return -math.inf if x < 0 else math.inf
     shape = getattr(x, "shape", None)
     if shape == () and getattr(x, "dtype", None) is not None and x.dtype.kind in "biuf":
         return float(x)  # 0-d numpy array
@@ -71,7 +72,7 @@ class Value:
 
     # parents live in two slots, not a tuple: a tuple per node would cost 56 bytes;
     # _seen marks the nodes a topo_order() walk has reached (cheaper than a set of them)
-    __slots__ = ("data", "grad", "op", "_a", "_b", "params", "label", "scope", "_seen")
+    __slots__ = ("_a", "_b", "_seen", "data", "grad", "label", "op", "params", "scope")
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
     def __init__(self, data: Number, label: str = "") -> None:
@@ -166,12 +167,13 @@ class Value:
                 continue
             g = node.grad
             a, b = node._a, node._b
+            # an op node always has its input a (only a leaf's is None): no check in this loop
             if b is None:
-                locals_ = op.partials(node.data, a.data, *node.params)
-                a.grad += locals_[0] * g  # the chain rule: d root/d a += d node/d a × d root/d node
+                locals_ = op.partials(node.data, a.data, *node.params)  # type: ignore[union-attr]
+                a.grad += locals_[0] * g  # type: ignore[union-attr]  # the chain rule: d root/d a += d node/d a × d root/d node
             else:
-                locals_ = op.partials(node.data, a.data, b.data)
-                a.grad += locals_[0] * g  # the same, for each of the two inputs
+                locals_ = op.partials(node.data, a.data, b.data)  # type: ignore[union-attr]
+                a.grad += locals_[0] * g  # type: ignore[union-attr]  # the same, for each of the two inputs
                 b.grad += locals_[1] * g
             if anomaly:
                 _check_grads(node, locals_)
@@ -216,10 +218,10 @@ class Value:
     # --- operators (micrograd's compositions, so numbers match it bit for bit) -----------
 
     def __add__(self, other: Value | Number) -> Value:
-        return self._binary(_ADD, other if type(other) is Value else Value(other))
+        return self._binary(_ADD, other if type(other) is Value else Value(other))  # type: ignore[arg-type]
 
     def __mul__(self, other: Value | Number) -> Value:
-        return self._binary(_MUL, other if type(other) is Value else Value(other))
+        return self._binary(_MUL, other if type(other) is Value else Value(other))  # type: ignore[arg-type]
 
     def __pow__(self, other: Value | Number) -> Value:
         if type(other) is Value:
@@ -356,7 +358,7 @@ def apply(op: Op | str, *inputs: Value | Number, params: Iterable[float] = ()) -
     9.0
     """
     row = OPS[op] if isinstance(op, str) else op
-    values = [x if type(x) is Value else Value(x) for x in inputs]
+    values = [x if isinstance(x, Value) else Value(x) for x in inputs]
     if len(values) != row.arity:
         raise TypeError(f"{row.name} takes {row.arity} input(s), got {len(values)}")
     floats = tuple(_as_float(p) for p in params)
@@ -420,7 +422,10 @@ class Values(Primitives):
     mask = staticmethod(FLOATS.mask)
 
     def row(self, op: Op) -> Callable[..., Value]:
-        return lambda *args: apply(op, *args[: op.arity], params=args[op.arity :])
+        def run(*args: Any) -> Value:
+            return apply(op, *args[: op.arity], params=args[op.arity :])
+
+        return run
 
 
 VALUES = Values()
@@ -431,7 +436,7 @@ def _add_method(op: Op) -> None:
     if op.operator or hasattr(Value, op.name):
         return
 
-    def method(self: Value, *args: Value | Number) -> Value:
+    def method(self: Value, *args: Any) -> Value:
         return apply(op, self, *args[: op.arity - 1], params=args[op.arity - 1 :])
 
     method.__name__ = op.name
@@ -518,8 +523,9 @@ def _check_grads(node: Value, locals_: tuple[float, ...]) -> None:
     for i, parent in enumerate(node.parents):
         if math.isnan(parent.grad):
             name = node.label or "?"
+            op = node.op.name if node.op else "?"
             raise AnomalyError(
-                f"{node.op.name} node {name} (data={node.data!r}, grad={node.grad!r}) produced "
+                f"{op} node {name} (data={node.data!r}, grad={node.grad!r}) produced "
                 f"a nan grad for input {i} ({_describe([parent])}, local derivative "
                 f"{locals_[i]!r}); inputs {_describe(node.parents)}"
             )

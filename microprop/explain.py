@@ -17,49 +17,15 @@ b.grad += a × c.grad = (2.0)(1.0) = 2.0   (rule: ∂c/∂b = a)
 from __future__ import annotations
 
 import html
-import itertools
 import re
-import string
 from dataclasses import dataclass
 
 from .engine import Value
+from .naming import fmt, node_names
 from .ops import Op
 
 _SYMBOL = re.compile(r"(?<![A-Za-z0-9_])(out|a|b|p|slope|alpha)(?![A-Za-z0-9_])")
 _SIMPLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9.eE+-]+")
-
-
-def fmt(x: float, digits: int = 6) -> str:
-    """A float for learners: ``digits`` significant digits, ``-6.0`` not ``-6``.
-
-    >>> fmt(-6.0), fmt(0.70710678118), fmt(float("inf")), fmt(1e-12)
-    ('-6.0', '0.707107', 'inf', '1e-12')
-    """
-    s = f"{x:.{digits}g}"
-    if s.lstrip("-").isdigit():
-        s += ".0"
-    return s
-
-
-def _letters() -> itertools.chain[str]:
-    """a, b, ..., z, aa, ab, ...: the names JAX's printer gives, in order."""
-    return itertools.chain.from_iterable(
-        ("".join(t) for t in itertools.product(string.ascii_lowercase, repeat=n)) for n in itertools.count(1)
-    )
-
-
-def node_names(root: Value) -> dict[Value, str]:
-    """A name for every node of the graph: its label, else the next free letter in
-    topological order (the same graph always gets the same names).
-
-    >>> x = Value(1.0, label="x"); y = (x * 2).tanh()
-    >>> sorted(node_names(y).values())
-    ['a', 'b', 'c', 'x']
-    """
-    order = root.topo_order()
-    taken = {v.label for v in order if v.label}
-    fresh = (name for name in _letters() if name not in taken)
-    return {v: v.label or next(fresh) for v in order}
 
 
 def _symbols(node: Value, names: dict[Value, str]) -> dict[str, str]:

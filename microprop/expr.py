@@ -4,17 +4,28 @@ The text is parsed with ``ast.parse(mode="eval")`` and walked against a closed
 allow-list: numbers, variables, ``+ - * / **``, unary minus and calls to unary ops
 of the op table. Nothing is ever passed to ``eval``, ``exec`` or ``compile``;
 attribute access, subscripts, lambdas, comprehensions and keywords are rejected with
-an ``ExprError`` that points at the offending column.
+an ``ExprError`` that points at the offending column, in a learner's words
+(``x^2``: "use ** for powers"; ``2x``: "write 2*x"; ``tanhh``: "did you mean tanh?").
+
+Steps can be named, as the lecture writes them: ``"n = x1*w1 + x2*w2 + b; o = tanh(n)"``
+labels the node of each step with its name (``n``, ``o``), so every printed line, image
+and page calls it that; the last step is the output.
 
 >>> root, leaves = build("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.5})
 >>> round(root.data, 4), sorted(leaves)
 (0.4621, ['b', 'w', 'x'])
+>>> root, leaves = build("n = x*w + b; o = tanh(n)", {"x": 2.0, "w": -3.0, "b": 6.5})
+>>> root.label, root.parents[0].label, round(root.data, 4)
+('o', 'n', 0.4621)
 """
 
 from __future__ import annotations
 
 import ast
+import difflib
 import math
+import re
+import unicodedata
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -25,7 +36,6 @@ from .ops import OPS, Op
 MAX_LENGTH = 2000
 MAX_DEPTH = 60  # parentheses
 MAX_TREE_DEPTH = 300  # operators, e.g. a sum of 300 terms
-
 
 
 class _Functions(Mapping[str, Op]):
@@ -47,6 +57,12 @@ class _Functions(Mapping[str, Op]):
 
 #: functions an expression may call: the op table's function rows (pow is ``**``)
 FUNCTIONS: Mapping[str, Op] = _Functions()
+
+#: names learners reach for, and what to write instead ({} is the argument)
+SYNONYMS = {"ln": "the natural log is log({})", "sqrt": "write ({})**0.5 for a square root"}
+
+#: minus signs typed or pasted from a book ("−2", "x – 1"): read as "-", one character each
+MINUS_SIGNS = str.maketrans(dict.fromkeys("\u2212\u2012\u2013\u2014\ufe63\uff0d", "-"))
 
 
 class ExprError(ValueError):
@@ -79,24 +95,31 @@ class ExprError(ValueError):
 
 @dataclass(frozen=True)
 class Assignment:
-    """``name=value`` from the command line."""
+    """``name=value`` from the command line; ``warning`` says when the number was not
+    representable (``1e400`` becomes inf, ``1e-400`` becomes 0.0)."""
 
     name: str
     value: float
+    warning: str = ""
 
 
 def parse_assignment(text: str) -> Assignment:
-    """Parse ``x1=2`` (also ``w=-3.5``, ``b=1e-3``, ``z=inf``).
+    """Parse ``x1=2`` (also ``w=-3.5``, ``b=1e-3``, ``z=inf``, ``w=−3`` with a unicode
+    minus). The name is NFKC-normalized as Python normalizes the expression's names, so
+    a fullwidth ``ｘ=3`` gives ``x`` its value.
 
-    >>> parse_assignment("w1=-3")
-    Assignment(name='w1', value=-3.0)
+    >>> parse_assignment("w1=-3"), parse_assignment("ｘ=−2").name
+    (Assignment(name='w1', value=-3.0, warning=''), 'x')
+    >>> parse_assignment("x=1e400").warning
+    'x=1e400 is too large for a float (above 1.8e308): it becomes inf'
     >>> parse_assignment("w1:3")
     Traceback (most recent call last):
     ...
     microprop.expr.ExprError: bad assignment 'w1:3': expected NAME=NUMBER without spaces, like x=2.5
     """
     name, sep, raw = text.partition("=")
-    name = name.strip()
+    name = unicodedata.normalize("NFKC", name.strip())
+    raw = raw.translate(MINUS_SIGNS)
     if not sep:
         raise ExprError(
             f"bad assignment {text[:80]!r}: expected NAME=NUMBER without spaces, like x=2.5",
@@ -119,7 +142,17 @@ def parse_assignment(text: str) -> Assignment:
         raise ExprError(
             f"bad assignment {text[:80]!r}: {raw.strip()[:40]!r} is not a number", text, col, max(1, len(raw))
         ) from None
-    return Assignment(name, value)
+    return Assignment(name, value, _range_warning(text, raw.strip(), value))
+
+
+def _range_warning(text: str, raw: str, value: float) -> str:
+    """What happened to a number beyond float range, or ``""``."""
+    if math.isinf(value) and "inf" not in raw.lower():
+        return f"{text} is too large for a float (above 1.8e308): it becomes {value}"
+    mantissa = re.split("[eE]", raw)[0]
+    if value == 0 and any(d in mantissa for d in "123456789"):
+        return f"{text} is too small for a float (below 5e-324): it becomes {value}"
+    return ""
 
 
 def _check_characters(text: str) -> None:
@@ -159,6 +192,7 @@ def parse(text: str) -> ast.expr:
         )
     if not text.strip():
         raise ExprError("expression is empty")
+    text = text.translate(MINUS_SIGNS)
     _check_characters(text)
     _check_depth(text)
     try:
@@ -170,6 +204,15 @@ def parse(text: str) -> ast.expr:
         if _parses(stripped + " 1"):  # "x +", "tanh(x) *": the last operand is missing
             message = "the expression ends too soon: a number or variable is missing at the end"
             raise ExprError(f"syntax error: {message}", text, end) from None
+        implicit = _implicit_product(stripped)
+        if implicit is not None:  # "2x": a number written against a name
+            number, name, col = implicit
+            raise ExprError(
+                f"write {number}*{name}: multiplying needs a * between the number and the name",
+                text,
+                col + lead,
+                len(number) + len(name),
+            ) from None
         if not err.offset or err.offset > len(stripped) or (err.lineno or 1) > 1:
             raise ExprError(f"syntax error: {err.msg}", text, end) from None  # at the end of the input
         raise ExprError(f"syntax error: {err.msg}", text, err.offset - 1 + lead) from None
@@ -177,6 +220,23 @@ def parse(text: str) -> ast.expr:
         raise ExprError(f"expression cannot be parsed: {type(err).__name__}", text, 0) from None
     _Validator(text).check(tree.body, 0)
     return tree.body
+
+
+_NUMBER_THEN_NAME = re.compile(r"(?<![\w.])(\d+\.?\d*(?:[eE][+-]?\d+)?)([^\W\d]\w*)")
+
+
+def _implicit_product(text: str) -> tuple[str, str, int] | None:
+    """The first ``2x`` in ``text`` as (number, name, column), or None.
+
+    >>> _implicit_product("3 + 2x1"), _implicit_product("1e5 * x")
+    (('2', 'x1', 4), None)
+    """
+    for match in _NUMBER_THEN_NAME.finditer(text):
+        try:
+            float(match.group(0))  # "1e5" is one number
+        except ValueError:
+            return match.group(1), match.group(2), match.start()
+    return None
 
 
 def _ast_parse(text: str) -> ast.Expression:
@@ -228,6 +288,10 @@ class _Validator:
         """ast counts columns in UTF-8 bytes; the caret needs characters."""
         return len(self.stripped.encode()[:byte_offset].decode(errors="ignore")) + self.offset
 
+    def source(self, node: ast.AST) -> str:
+        """The text of ``node`` as the learner typed it."""
+        return ast.get_source_segment(self.stripped, node) or "..."
+
     def fail(self, message: str, node: ast.AST) -> ExprError:
         col = self.column(getattr(node, "col_offset", 0))
         end = getattr(node, "end_col_offset", None)
@@ -245,6 +309,9 @@ class _Validator:
             if node.id in FUNCTIONS:
                 raise self.fail(f"{node.id!r} is a function: call it, as in {node.id}(x)", node)
         elif isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.BitXor):  # x^2, as written on paper
+                power = f"{self.source(node.left)}**{self.source(node.right)}"
+                raise self.fail(f"use ** for powers, as in {power} (^ is not a power here)", node)
             if type(node.op) not in _BINOPS:
                 raise self.fail(f"operator {type(node.op).__name__} is not allowed (use + - * / **)", node)
             self.check(node.left, depth + 1)
@@ -260,12 +327,29 @@ class _Validator:
             raise self.fail(message, node)
 
     def check_call(self, node: ast.Call, depth: int) -> None:
+        args = ", ".join(self.source(a) for a in node.args)
+        if isinstance(node.func, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Call)):  # 2(x+1), (a+b)(c)
+            func = self.source(node.func)
+            if isinstance(node.func, (ast.BinOp, ast.UnaryOp)):
+                func = f"({func})"
+            product = f"{func}*({args})"
+            raise self.fail(f"write {product}: multiplying needs a * before the parenthesis", node)
         if not isinstance(node.func, ast.Name):
             raise self.fail("only calls of op names are allowed, like tanh(x)", node.func)
         name = node.func.id
         if name not in FUNCTIONS:
             known = ", ".join(sorted(FUNCTIONS))
-            raise self.fail(f"unknown function {name!r} (known: {known})", node.func)
+            close = difflib.get_close_matches(name.lower(), FUNCTIONS, n=1, cutoff=0.6)
+            if name in SYNONYMS:
+                hint = SYNONYMS[name].format(args)
+            elif close:
+                hint = f"did you mean {close[0]}?"
+            elif len(name) <= 2 or name[-1].isdigit():  # x(y + 1), w1(x): a variable, times
+                hint = f"to multiply, write {name}*({args})"
+            else:
+                hint = ""
+            message = f"unknown function {name!r}" + (f": {hint}" if hint else "") + f" (known: {known})"
+            raise self.fail(message, node.func)
         if node.keywords:
             raise self.fail("keyword arguments are not allowed", node.keywords[0].value)
         op = FUNCTIONS[name]
@@ -285,9 +369,10 @@ def _constant(node: ast.AST) -> float | None:
     while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         sign = -sign if isinstance(node.op, ast.USub) else sign
         node = node.operand
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+    value = node.value if isinstance(node, ast.Constant) else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
-            return sign * float(node.value)
+            return sign * float(value)
         except OverflowError:  # an integer literal beyond float range
             return sign * math.inf
     return None
@@ -312,15 +397,174 @@ def variables(tree: ast.expr) -> list[str]:
     return list(names)
 
 
+@dataclass(frozen=True)
+class Step:
+    """One step of a program: ``n = x*w + b`` (``name`` None for an unnamed output).
+    ``col`` is where the step's expression starts in the program's text."""
+
+    name: str | None
+    tree: ast.expr
+    source: str
+    col: int
+    name_col: int = 0
+
+
+@dataclass(frozen=True)
+class Program:
+    """A parsed expression of one or more steps separated by ``;``, the last one the
+    output: ``"n = x1*w1 + x2*w2 + b; o = tanh(n)"``. A plain expression is a program
+    of one unnamed step. ``variables`` are its inputs, in order of first use (step
+    names are not inputs).
+
+    >>> program = parse_program("n = x*w + b; o = tanh(n)")
+    >>> program.names, program.variables
+    (['n', 'o'], ['x', 'w', 'b'])
+    >>> x, w, b = (Value(v, label=k) for k, v in (("x", 2.0), ("w", -3.0), ("b", 6.5)))
+    >>> o = program.evaluate({"x": x, "w": w, "b": b})
+    >>> o.label, o.parents[0].label
+    ('o', 'n')
+    """
+
+    text: str
+    steps: tuple[Step, ...]
+    variables: list[str]
+
+    @property
+    def names(self) -> list[str]:
+        """The names of the named steps, in order."""
+        return [step.name for step in self.steps if step.name]
+
+    def evaluate(self, leaves: dict[str, Value]) -> Value:
+        """Build the graph on the given leaf Values (one per variable); each named step's
+        node gets its name as its label. Returns the output (the last step's node)."""
+        known = dict(leaves)
+        for step in self.steps:
+            node = _evaluate(step.tree, known)
+            if step.name:
+                node.label = step.name
+                known[step.name] = node
+        return node
+
+    def first_use(self, name: str) -> int:
+        """The column of the first use of variable ``name`` in the text."""
+        for step in self.steps:
+            if name in variables(step.tree):
+                lead = len(step.source) - len(step.source.lstrip())
+                return step.col + lead + _first_column(step.source.strip(), step.tree, name)
+        return 0
+
+
+_STEP_NAME = re.compile(r"\s*([^\W\d]\w*)\s*=(?!=)")
+
+
+def parse_program(text: str) -> Program:
+    """Parse ``"n = x*w + b; o = tanh(n)"`` (or one plain expression) and validate it.
+
+    Each step but the last needs a name and must be used by a later step; names are
+    NFKC-normalized (as Python does), must not be function names, and are not given
+    twice. Errors point at the step in the whole text.
+
+    >>> parse_program("x * 2").variables
+    ['x']
+    >>> parse_program("n = x*2; o = x*3")
+    Traceback (most recent call last):
+    ...
+    microprop.expr.ExprError: step 'n' is not used by a later step (o): use it, or leave it out
+    """
+    if not isinstance(text, str):
+        raise ExprError(f"expression must be text, not {type(text).__name__}")
+    if len(text) > MAX_LENGTH or not text.strip():
+        parse(text)  # the length or emptiness error
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == ";"]
+    pieces = [(start, text[start : end - 1 if end else None]) for start, end in zip(starts, starts[1:] + [0])]
+    if len(pieces) > 1 and not pieces[-1][1].strip():
+        pieces.pop()  # "n = x*2; o = n + 1;": a trailing ";" is fine
+    steps: list[Step] = []
+    for k, (start, piece) in enumerate(pieces):
+        last = k == len(pieces) - 1
+        match = _STEP_NAME.match(piece)
+        if not piece.strip():
+            raise ExprError("a step is empty: write one step between two ';'", text, start)
+        if match is None and not last:
+            raise ExprError(
+                "every step before the last needs a name, like n = x*w + b", text, start, len(piece)
+            )
+        name = unicodedata.normalize("NFKC", match.group(1)) if match else None
+        col = start + (match.end() if match else 0)
+        source = text[col : start + len(piece)]
+        if name is not None:
+            _check_step_name(name, text, start + match.start(1), steps)  # type: ignore[union-attr]
+            if not source.strip():
+                raise ExprError(f"step {name!r} has nothing after '='", text, col)
+        try:
+            tree = parse(source)
+        except ExprError as err:
+            moved = None if err.col is None else err.col + col
+            raise ExprError(err.message, text if moved is not None else "", moved, err.width) from None
+        inner = tree
+        while isinstance(inner, ast.UnaryOp) and isinstance(inner.op, ast.UAdd):
+            inner = inner.operand
+        lead = len(source) - len(source.lstrip())
+        if name is not None and isinstance(inner, ast.Name):  # "m = n" names no new node
+            raise ExprError(
+                f"{name} = {inner.id} gives {inner.id} a second name; a step needs an op, like "
+                f"{name} = 2*{inner.id}",
+                text,
+                col + lead,
+                len(source.strip()),
+            )
+        steps.append(Step(name, tree, source, col, start + match.start(1) if match else col + lead))
+    return Program(text, tuple(steps), _inputs(text, steps))
+
+
+def _check_step_name(name: str, text: str, col: int, before: list[Step]) -> None:
+    if name in FUNCTIONS:
+        raise ExprError(f"{name!r} is a function: name the step something else", text, col, len(name))
+    if any(step.name == name for step in before):
+        raise ExprError(f"step {name!r} is defined twice: give each step its own name", text, col, len(name))
+
+
+def _inputs(text: str, steps: list[Step]) -> list[str]:
+    """The program's variables; a step used before it is defined, or never, is an error."""
+    names = {step.name: k for k, step in enumerate(steps) if step.name}
+    inputs: dict[str, None] = {}
+    used: set[str] = set()
+    for k, step in enumerate(steps):
+        for name in variables(step.tree):
+            if name not in names:
+                inputs.setdefault(name)
+            elif names[name] >= k:
+                program = Program(text, tuple(steps), [])
+                raise ExprError(
+                    f"{name!r} is used before its step defines it: put the step {name} = ... first",
+                    text,
+                    program.first_use(name) if names[name] > k else step.col,
+                    len(name),
+                )
+            else:
+                used.add(name)
+    for step in steps[:-1]:
+        if step.name not in used:
+            out = steps[-1].name or "the output"
+            raise ExprError(
+                f"step {step.name!r} is not used by a later step ({out}): use it, or leave it out",
+                text,
+                step.name_col,
+                len(step.name or ""),
+            )
+    return list(inputs)
+
+
 def build(
     text: str, values: Mapping[str, float] | None = None, /, **more: float
 ) -> tuple[Value, dict[str, Value]]:
-    """Parse ``text`` and build its graph with the given variable values (a dict,
-    keywords, or both).
+    """Parse ``text`` (an expression or named steps, see ``parse_program``) and build its
+    graph with the given variable values (a dict, keywords, or both).
 
-    Returns the root and the leaf Value of each variable (labelled by its name).
-    Every variable needs a value; a value for a name the expression does not use
-    is an error too (it is most likely a typo).
+    Returns the root and the leaf Value of each variable (labelled by its name); the
+    node of each named step is labelled by its name. Every variable needs a value; a
+    value for a name the expression does not use is an error too (it is most likely a
+    typo), and so is a value for a step's name.
 
     >>> root, leaves = build("x ** 2 + y", {"x": 3, "y": 1})
     >>> root.data, leaves["x"].label
@@ -336,20 +580,26 @@ def build(
     if twice:
         raise ExprError(f"{', '.join(map(repr, twice))} given twice (in the dict and as a keyword)")
     values = {**(values or {}), **more}
-    tree = parse(text)
-    used = variables(tree)
-    offset = len(text) - len(text.lstrip())
+    program = parse_program(text)
+    used = program.variables
+    for name in values:
+        if name in program.names:
+            raise ExprError(
+                f"{name!r} is a step of the expression ({name} = ...), not a variable: drop {name}="
+            )
     for name in used:
         if name not in values:
-            col = _first_column(text.strip(), tree, name) + offset
-            raise ExprError(f"variable {name!r} has no value: add {name}=NUMBER", text, col, len(name))
+            close = difflib.get_close_matches(name, [n for n in values if n not in used], n=1)
+            hint = f" (or did you mean {close[0]}?)" if close else ""
+            message = f"variable {name!r} has no value: add {name}=NUMBER{hint}"
+            raise ExprError(message, text, program.first_use(name), len(name))
     unused = [name for name in values if name not in used]
     if unused:
         raise ExprError(
             f"{', '.join(map(repr, unused))} not used in the expression (variables: {', '.join(used) or 'none'})"
         )
     leaves = {name: Value(values[name], label=name) for name in used}
-    return evaluate(tree, leaves), leaves
+    return program.evaluate(leaves), leaves
 
 
 def _first_column(stripped: str, tree: ast.AST, name: str) -> int:
@@ -395,5 +645,5 @@ def _evaluate(node: ast.AST, leaves: dict[str, Value]) -> Value:
     assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)  # checked by parse
     op = FUNCTIONS[node.func.id]
     arg = _evaluate(node.args[0], leaves)
-    params = [_constant(a) for a in node.args[1:]]
+    params = [p for p in map(_constant, node.args[1:]) if p is not None]  # numbers: checked by parse
     return apply(op, arg, params=params)  # parameters left out take the row's defaults

@@ -136,4 +136,3 @@ def python_kernel(op: Op) -> Kernel:
         return tuple(np.array(column, dtype=float) for column in zip(*rows))
 
     return Kernel(each(op.forward), partials)
-

@@ -16,6 +16,7 @@ out bit for bit. Numerics follow PyTorch: ``bce`` clamps its logs at -100,
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 from .engine import Value
 
@@ -23,12 +24,13 @@ Scalar = Value | float
 Scalars = Scalar | Sequence[Scalar]
 
 LOG_CLAMP = -100.0  # PyTorch's BCELoss floor for log(p)
+EPSILON = 1e-7  # Keras's backend.epsilon(): its losses clip probabilities and divisors with it
 
 
 def _as_list(x: Scalars) -> list[Scalar]:
     if isinstance(x, (Value, int, float)) or getattr(x, "shape", None) == ():
         return [x]  # type: ignore[list-item]
-    return list(x)  # type: ignore[arg-type]
+    return list(x)
 
 
 def _pairs(preds: Scalars, targets: Scalars) -> list[tuple[Scalar, Scalar]]:
@@ -42,6 +44,33 @@ def _pairs(preds: Scalars, targets: Scalars) -> list[tuple[Scalar, Scalar]]:
 
 def _value(x: Scalar) -> Value:
     return x if isinstance(x, Value) else Value(x)
+
+
+def _clip(x: Scalar, low: float, high: float = float("inf")) -> Value:
+    """``x`` clipped to [low, high], as ``tf.clip_by_value`` and ``torch.clamp``: outside,
+    a constant (derivative 0); inside or on the bounds, ``x`` itself; nan stays nan."""
+    v = _value(x)
+    if v.data < low:
+        return Value(low)
+    if v.data > high:
+        return Value(high)
+    return v
+
+
+def _rows(preds: object, targets: object) -> list[tuple[list[Scalar], list[Scalar]]]:
+    """One vector (a sample) or a list of them, paired with targets of the same shape."""
+    p, t = _as_list(preds), _as_list(targets)  # type: ignore[arg-type]
+    if p and not isinstance(p[0], (Value, int, float)) and getattr(p[0], "shape", None) != ():
+        pairs = _pairs(p, t)
+        rows = [(_as_list(a), _as_list(b)) for a, b in pairs]
+    else:
+        rows = [(p, t)]
+    for a, b in rows:
+        if len(a) != len(b):
+            raise ValueError(f"a sample of {len(a)} predictions but {len(b)} targets")
+        if not a:
+            raise ValueError("no predictions")
+    return rows
 
 
 def _reduce(terms: list[Value], reduction: str) -> Value:
@@ -70,6 +99,129 @@ def mae(preds: Scalars, targets: Scalars, reduction: str = "mean") -> Value:
     return _reduce([(_value(p) - t).abs() for p, t in _pairs(preds, targets)], reduction)
 
 
+def rmse(preds: Scalars, targets: Scalars, reduction: str = "mean") -> Value:
+    """Root mean squared error ``sqrt(mse)`` (``reduction="sum"``: the root of the summed
+    squares). Its derivative at a perfect fit is nan (0 × inf), as ``torch.sqrt(mse)``'s.
+
+    >>> rmse([Value(3.0), Value(-1.0)], [0.0, 3.0]).data   # sqrt((9 + 16) / 2)
+    3.5355339059327378
+    """
+    return mse(preds, targets, reduction) ** 0.5
+
+
+def mape(preds: Scalars, targets: Scalars, reduction: str = "mean") -> Value:
+    """Mean absolute percentage error ``100·|t - p| / max(|t|, 1e-7)`` (Keras
+    ``MeanAbsolutePercentageError``): a target of 0 divides by 1e-7, not by 0.
+
+    >>> mape([Value(110.0), Value(45.0)], [100.0, 50.0]).data   # (10% + 10%) / 2
+    10.0
+    """
+    terms = []
+    for p, t in _pairs(preds, targets):
+        terms.append(100.0 * (_value(t) - p).abs() / _clip(_value(t).abs(), EPSILON))
+    return _reduce(terms, reduction)
+
+
+def msle(preds: Scalars, targets: Scalars, reduction: str = "mean") -> Value:
+    """Mean squared logarithmic error ``(log(1 + p) - log(1 + t))²`` (Keras
+    ``MeanSquaredLogarithmicError``, which clips p and t below at 1e-7 first).
+
+    >>> round(msle(Value(3.0), 1.0).data, 6)   # (log 4 - log 2)² = (log 2)²
+    0.480453
+    """
+    terms = []
+    for p, t in _pairs(preds, targets):
+        terms.append(((_clip(p, EPSILON) + 1).log() - (_clip(t, EPSILON) + 1).log()) ** 2)
+    return _reduce(terms, reduction)
+
+
+def poisson(preds: Scalars, targets: Scalars, reduction: str = "mean") -> Value:
+    """Poisson loss ``p - t·log(p + 1e-7)`` for predicted rates p and counts t (Keras
+    ``Poisson``; PyTorch's ``poisson_nll_loss(log_input=False)`` adds 1e-8 instead).
+
+    >>> round(poisson(Value(2.0), 3.0).data, 6)   # 2 - 3·log 2
+    -0.079442
+    """
+    terms = [_value(p) - t * (_value(p) + EPSILON).log() for p, t in _pairs(preds, targets)]
+    return _reduce(terms, reduction)
+
+
+def kl_divergence(probs: object, targets: object, reduction: str = "mean") -> Value:
+    """Kullback-Leibler divergence ``Σ t·log(t/p)`` of each sample's predicted
+    distribution p from its target t, both clipped to [1e-7, 1] (Keras
+    ``KLDivergence``); one sample (a list) or a batch (a list of lists).
+
+    >>> round(kl_divergence([Value(0.5), Value(0.5)], [0.9, 0.1]).data, 6)
+    0.368064
+    """
+    terms = []
+    for p_row, t_row in _rows(probs, targets):
+        terms.append(
+            sum(
+                _clip(t, EPSILON, 1.0) * (_clip(t, EPSILON, 1.0) / _clip(p, EPSILON, 1.0)).log()
+                for p, t in zip(p_row, t_row)
+            )
+        )
+    return _reduce(terms, reduction)  # type: ignore[arg-type]
+
+
+def cosine_similarity(preds: object, targets: object, reduction: str = "mean") -> Value:
+    """``-(p·t)/(|p||t|)`` per sample (Keras ``CosineSimilarity``: minimising it
+    turns p toward t; -1 when aligned). Each norm is at least ``sqrt(1e-12)``, as
+    Keras's ``l2_normalize``; one sample (a list) or a batch (a list of lists).
+
+    >>> cosine_similarity([Value(3.0), Value(4.0)], [6.0, 8.0]).data
+    -1.0
+    """
+    terms = []
+    for p_row, t_row in _rows(preds, targets):
+        p = [_value(x) for x in p_row]
+        t = [_value(x) for x in t_row]
+        p_norm = _clip(sum(x * x for x in p), 1e-12) ** 0.5
+        t_norm = _clip(sum(x * x for x in t), 1e-12) ** 0.5
+        terms.append(-sum(a * b for a, b in zip(p, t)) / (p_norm * t_norm))
+    return _reduce(terms, reduction)
+
+
+def categorical_cross_entropy(probs: object, one_hot: object, reduction: str = "mean") -> Value:
+    """``-Σ t·log p`` with each probability clipped to [1e-7, 1 - 1e-7] (Keras
+    ``CategoricalCrossentropy`` on probabilities); one sample or a batch. (Keras's code
+    also rescales p to sum 1 first: the same loss for softmax outputs, and through the
+    softmax the same logit gradients.)
+
+    >>> round(categorical_cross_entropy([Value(0.7), Value(0.2), Value(0.1)], [0, 1, 0]).data, 6)
+    1.609438
+    """
+    terms = []
+    for p_row, t_row in _rows(probs, one_hot):
+        terms.append(-sum(t * _clip(p, EPSILON, 1 - EPSILON).log() for p, t in zip(p_row, t_row) if t != 0))
+    return _reduce(terms, reduction)  # type: ignore[arg-type]
+
+
+def sparse_categorical_cross_entropy(
+    probs: object, targets: int | Sequence[int], reduction: str = "mean"
+) -> Value:
+    """``-log p[k]`` for class indices k, p clipped as in ``categorical_cross_entropy``
+    (Keras ``SparseCategoricalCrossentropy``); one sample (with an int) or a batch.
+
+    >>> round(sparse_categorical_cross_entropy([[Value(0.7), Value(0.3)]], [0]).data, 6)
+    0.356675
+    """
+    if isinstance(targets, int) or getattr(targets, "shape", None) == ():
+        batch, labels = [probs], [int(targets)]  # type: ignore[arg-type]
+    else:
+        batch, labels = list(probs), [int(k) for k in targets]  # type: ignore[call-overload]
+    if len(batch) != len(labels):
+        raise ValueError(f"{len(batch)} samples but {len(labels)} targets")
+    terms = []
+    for sample, k in zip(batch, labels):
+        row = _as_list(sample)  # type: ignore[arg-type]
+        if not 0 <= k < len(row):
+            raise IndexError(f"target {k} out of range for {len(row)} classes")
+        terms.append(-_clip(row[k], EPSILON, 1 - EPSILON).log())
+    return _reduce(terms, reduction)
+
+
 def clamped_log(p: Scalar, floor: float = LOG_CLAMP) -> Value:
     """``max(log p, floor)``: below the floor the result is the constant ``floor``,
     with derivative 0 (as ``torch.clamp``); nan stays nan.
@@ -96,6 +248,9 @@ def bce(probs: Scalars, targets: Scalars, reduction: str = "mean") -> Value:
         p = _value(p)
         terms.append(-(t * clamped_log(p) + (1 - t) * clamped_log(1 - p)))
     return _reduce(terms, reduction)
+
+
+binary_cross_entropy = bce  # the Keras name
 
 
 def bce_with_logits(logits: Scalars, targets: Scalars, reduction: str = "mean") -> Value:
@@ -140,6 +295,15 @@ def softmax(logits: Sequence[Scalar]) -> list[Value]:
     return [e / total for e in exps]
 
 
+def softmin(logits: Sequence[Scalar]) -> list[Value]:
+    """``softmax(-z)``, as ``torch.nn.functional.softmin``: the smallest z gets the most.
+
+    >>> [round(p.data, 6) for p in softmin([Value(1.0), Value(2.0)])]
+    [0.731059, 0.268941]
+    """
+    return softmax([-_value(z) for z in logits])
+
+
 def log_softmax(logits: Sequence[Scalar]) -> list[Value]:
     """``z_i - log Σ exp(z_j)`` (log-sum-exp with the max subtracted).
 
@@ -147,7 +311,7 @@ def log_softmax(logits: Sequence[Scalar]) -> list[Value]:
     [0.0, -1000.0]
     """
     shifted = _shifted(logits)
-    lse = sum(v.exp() for v in shifted).log()
+    lse = cast(Value, sum(v.exp() for v in shifted)).log()  # a sum of Values is a Value
     return [v - lse for v in shifted]
 
 
@@ -174,8 +338,8 @@ def cross_entropy(
         raise ValueError(f"{len(batch)} samples but {len(labels)} targets")
     terms = []
     for row, k in zip(batch, labels):
-        if not 0 <= k < len(row):  # type: ignore[arg-type]
-            raise IndexError(f"target {k} out of range for {len(row)} classes")  # type: ignore[arg-type]
+        if not 0 <= k < len(row):
+            raise IndexError(f"target {k} out of range for {len(row)} classes")
         terms.append(-log_softmax(row)[k])  # type: ignore[arg-type]
     return _reduce(terms, reduction)
 

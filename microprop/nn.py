@@ -40,6 +40,21 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
 }
 
 
+def prelu(x: Value | float, a: Value | float) -> Value:
+    """Parametric ReLU (He et al. 2015): ``x`` if x > 0 else ``a·x``, with a learnable
+    slope ``a``. Composed as ``relu(x) + a·(x - relu(x))`` so every derivative is
+    PyTorch's, at x = 0 too: d/dx = 1 if x > 0 else a, d/da = min(x, 0).
+
+    >>> x, a = Value(-2.0), Value(0.25)
+    >>> y = prelu(x, a); y.backward()
+    >>> y.data, x.grad, a.grad
+    (-0.5, 0.25, -2.0)
+    """
+    x = x if isinstance(x, Value) else Value(x)
+    positive = x.relu()
+    return positive + a * (x - positive)
+
+
 def _uniform(rng: Any, nin: int, nout: int) -> float:
     return rng.uniform(-1, 1)  # micrograd's
 
@@ -319,6 +334,47 @@ class Dropout(Module):
         return f"Dropout(p={self.p})"
 
 
+class PReLU(Module):
+    """``prelu`` with its slope a parameter (``weight``, 0.25 to start, as
+    ``torch.nn.PReLU``): one slope shared by all inputs, or ``num_parameters`` of
+    them, one per input. Takes a Value or a list of them (a layer's outputs).
+
+    >>> act = PReLU()
+    >>> [v.data for v in act([Value(-4.0), Value(3.0)])], act.parameters()
+    ([-1.0, 3.0], [Value(data=0.25, grad=0.0)])
+    """
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, *, scope: str = "prelu") -> None:
+        if num_parameters < 1:
+            raise ValueError(f"num_parameters must be at least 1, not {num_parameters}")
+        self.weight = [Value(float(init)) for _ in range(num_parameters)]
+        self.scope = scope
+        _set_scope(self.weight, scope)
+
+    def __call__(self, x: Value | float | Sequence[Value | float]) -> Value | list[Value]:
+        if isinstance(x, (Value, int, float)):
+            if len(self.weight) != 1:
+                raise ValueError(f"this PReLU has {len(self.weight)} slopes; give it a list of inputs")
+            return self._one(x, self.weight[0])
+        if len(self.weight) not in (1, len(x)):
+            raise ValueError(f"this PReLU has {len(self.weight)} slopes for {len(x)} inputs")
+        slopes = self.weight * len(x) if len(self.weight) == 1 else self.weight
+        return [self._one(xi, a) for xi, a in zip(x, slopes)]
+
+    def _one(self, x: Value | float, a: Value) -> Value:
+        out = prelu(x, a)
+        stack, old = [out], {id(x), id(a)}
+        while stack:  # the few nodes prelu made: stop at its inputs
+            v = stack.pop()
+            if id(v) not in old and v.op is not None:
+                v.scope = self.scope
+                stack.extend(v.parents)
+        return out
+
+    def __repr__(self) -> str:
+        return f"PReLU(num_parameters={len(self.weight)})"
+
+
 class MLP(Module):
     """A multi-layer perceptron: ``MLP(3, [4, 4, 1])`` has two hidden layers of 4.
 
@@ -352,17 +408,19 @@ class MLP(Module):
             acts = [activation] * hidden + [output]
         gen = make_rng(rng)
         sizes = [nin, *nouts]
-        self.layers: list[Module] = []
+        self.layers: list[Layer | Dropout] = []
         for i, act in enumerate(acts):
             scope = f"layer {i + 1}"
             self.layers.append(Layer(sizes[i], sizes[i + 1], activation=act, init=init, rng=gen, scope=scope))
             if dropout > 0 and i < hidden:
                 self.layers.append(Dropout(dropout, rng=gen, scope=f"{scope} / dropout"))
 
-    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+    def __call__(self, x: Sequence[Value | float]) -> Any:
+        """A Value, or a list of Values when the last layer has several outputs
+        (micrograd's convention; typed ``Any`` so callers need no casts)."""
         for layer in self.layers:
             x = layer(x)
-        return x[0] if len(x) == 1 else x  # type: ignore[return-value]
+        return x[0] if len(x) == 1 else x
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

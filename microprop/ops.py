@@ -16,8 +16,9 @@ import functools
 import inspect
 import math
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -60,7 +61,7 @@ def div(x: float, y: float) -> float:
     try:
         return x / y
     except ZeroDivisionError:
-        if x == 0 or x != x:
+        if x == 0 or math.isnan(x):
             return nan
         return math.copysign(inf, x) * math.copysign(1.0, y)
 
@@ -69,7 +70,7 @@ def _is_odd_integer(p: float) -> bool:
     return math.isfinite(p) and p == math.floor(p) and p % 2 == 1
 
 
-def pow(a: float, p: float) -> float:  # noqa: A001 - mirrors math.pow
+def pow(a: float, p: float) -> float:
     """``a ** p`` as in IEEE/C99 ``pow``: a negative base to a fractional power is
     ``nan`` (never a complex), overflow is ``±inf``, ``0 ** -1 = inf``.
 
@@ -280,7 +281,9 @@ class Op:
         """
         if self.operator:
             return f" {self.operator} ".join((*self.inputs(), *self.params))
-        given = [f"{n}={d:g}" for n, d in zip(self.params[len(self.params) - len(self.defaults) :], self.defaults)]
+        given = [
+            f"{n}={d:g}" for n, d in zip(self.params[len(self.params) - len(self.defaults) :], self.defaults)
+        ]
         required = list(self.params[: len(self.params) - len(self.defaults)])
         return f"{self.name}({', '.join([*self.inputs(), *required, *given])})"
 

@@ -243,6 +243,91 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay)
 
 
+class NAdam(Optimizer):
+    """Adam with Nesterov momentum (Dozat 2016), as ``torch.optim.NAdam``: the momentum
+    coefficient warms up, ``μ_t = β1·(1 - 0.5·0.96^(t·momentum_decay))``, and each step
+    mixes the current grad with the look-ahead momentum::
+
+        m ← β1·m + (1-β1)·g        v ← β2·v + (1-β2)·g²        d = √(v/(1-β2^t)) + eps
+        x ← x - lr·(1-μ_t)/(1-Π_{i≤t} μ_i) · g/d - lr·μ_{t+1}/(1-Π_{i≤t+1} μ_i) · m/d
+
+    ``decoupled_weight_decay=True`` decays x as AdamW does (PyTorch's NAdamW).
+
+    >>> x = Value(1.0); opt = NAdam([x], lr=0.1); x.grad = 5.0; opt.step()
+    >>> round(x.data, 6)   # a little more than lr: the grad's share plus the look-ahead's
+    0.894355
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum_decay: float = 4e-3,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        super().__init__(params, lr)
+        self.beta1, self.beta2 = betas
+        self.eps, self.weight_decay, self.momentum_decay = eps, weight_decay, momentum_decay
+        self.decoupled = decoupled_weight_decay
+        n = len(self.params)
+        self.m, self.v = [0.0] * n, [0.0] * n
+        self.mu_product = [1.0] * n
+
+    def _update(self, i: int, x: float, g: float) -> float:
+        if self.weight_decay:
+            if self.decoupled:
+                x = x * (1 - self.lr * self.weight_decay)
+            else:
+                g = g + self.weight_decay * x
+        b1, b2, t = self.beta1, self.beta2, self.steps
+        mu = b1 * (1.0 - 0.5 * 0.96 ** (t * self.momentum_decay))
+        mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * self.momentum_decay))
+        product = self.mu_product[i] = self.mu_product[i] * mu
+        m = self.m[i] = self.m[i] + (1 - b1) * (g - self.m[i])  # torch's lerp
+        v = self.v[i] = b2 * self.v[i] + (1 - b2) * (g * g)
+        denom = math.sqrt(v / (1 - b2**t)) + self.eps
+        x = x + (-self.lr * (1.0 - mu) / (1.0 - product)) * (g / denom)
+        return x + (-self.lr * mu_next / (1.0 - product * mu_next)) * (m / denom)
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler 2012), as ``torch.optim.Adadelta``: the step is scaled by the
+    ratio of two running RMS, of past steps and of past grads, so ``lr = 1.0`` works::
+
+        v ← ρ·v + (1-ρ)·g²        Δ = √(u + eps)/√(v + eps) · g        u ← ρ·u + (1-ρ)·Δ²
+        x ← x - lr·Δ
+
+    >>> x = Value(1.0); opt = Adadelta([x]); x.grad = 2.0; opt.step()
+    >>> round(x.data, 6)   # 1 - √1e-6/√(0.4 + 1e-6)·2
+    0.996838
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr)
+        self.rho, self.eps, self.weight_decay = rho, eps, weight_decay
+        n = len(self.params)
+        self.square_avg, self.acc_delta = [0.0] * n, [0.0] * n
+
+    def _update(self, i: int, x: float, g: float) -> float:
+        if self.weight_decay:
+            g = g + self.weight_decay * x
+        rho = self.rho
+        v = self.square_avg[i] = rho * self.square_avg[i] + (1 - rho) * (g * g)
+        delta = math.sqrt(self.acc_delta[i] + self.eps) / math.sqrt(v + self.eps) * g
+        self.acc_delta[i] = rho * self.acc_delta[i] + (1 - rho) * (delta * delta)
+        return x - self.lr * delta
+
+
 def clip_grad_norm(params: Iterable[Value], max_norm: float) -> float:
     """Scale all grads together so their global L2 norm is at most ``max_norm``, as
     ``torch.nn.utils.clip_grad_norm_`` (factor ``max_norm / (norm + 1e-6)``, at most 1).

@@ -158,7 +158,7 @@ class Tape:
         consumer = self._consumer.tolist()
         for v, x, c in zip(self.nodes, data, consumer):
             # a partial sum inside a fused chain is added up again, as the scalar engine does
-            v.data = v._a.data + v._b.data if c >= 0 else x
+            v.data = v._a.data + v._b.data if c >= 0 else x  # type: ignore[union-attr]  # c >= 0: an addition
         if not self._backward_done:
             return
         grads = np.zeros(len(self.nodes))  # each computed node's, from the last pass's contributions
@@ -249,10 +249,9 @@ class _Planner:
     """
 
     def __init__(self, nodes: list[Value], index: dict[Value, int], kept: list[int]) -> None:
-        at = index.get  # None -> -1: no such parent
         self.nodes = nodes
-        self._a_of = np.array([at(v._a, -1) for v in nodes], dtype=np.intp)
-        self._b_of = np.array([at(v._b, -1) for v in nodes], dtype=np.intp)
+        self._a_of = np.array([-1 if v._a is None else index[v._a] for v in nodes], dtype=np.intp)
+        self._b_of = np.array([-1 if v._b is None else index[v._b] for v in nodes], dtype=np.intp)
         is_add = np.array([v.op is _ADD for v in nodes], dtype=bool)
         self.consumer = self._fold_chains(is_add, kept)
         self._number_edges(is_add, self.consumer >= 0)
@@ -344,6 +343,7 @@ class _Planner:
 
     def _group(self, level: int, out: list[int]) -> _Group:
         op = self.nodes[out[0]].op
+        assert op is not None, "groups hold op nodes only"
         rows = np.array(out, dtype=np.intp)
         if op is _ADD:
             terms = [self._terms[i] for i in out]

@@ -219,3 +219,34 @@ def test_trivial_expressions(expr: str) -> None:
     assert microprop("check", expr, *assignments).returncode == 0
     quiz = microprop("quiz", expr, *assignments)
     assert quiz.returncode == 0 and quiz.stderr == ""
+
+
+def test_named_steps_in_every_subcommand(tmp_path: pathlib.Path) -> None:
+    """'n = ...; o = tanh(n)' names n and o in step, check, quiz and render (DOT) output."""
+    lecture = ["n = x1*w1 + x2*w2 + b; o = tanh(n)", *NEURON[1:]]
+    step = microprop("step", *lecture)
+    assert step.returncode == 0, step.stderr
+    assert "  o = tanh(n) = tanh(0.881374) = 0.707107" in step.stdout
+    assert "step 1  o = tanh(n)   (tanh)   o.grad = 1.0" in step.stdout
+    assert microprop("check", *lecture).returncode == 0
+    quiz = microprop("quiz", *lecture, stdin="0.5\n")
+    assert "question 1 of" in quiz.stdout and "n.grad = ?   (n = " in quiz.stdout
+    out = tmp_path / "neuron.dot"
+    assert microprop("render", *lecture, "-o", str(out)).returncode == 0
+    dot = out.read_text(encoding="utf-8")
+    assert "<B>n</B>" in dot and "<B>o</B>" in dot
+
+
+def test_fullwidth_names_on_the_command_line() -> None:
+    """microprop step "ｘ*2" ｘ=3 works: the name=value arguments are NFKC-normalized like the expression."""
+    result = microprop("step", "\uff58*2", "\uff58=3")
+    assert result.returncode == 0, result.stderr
+    assert "x.grad = 2.0" in result.stdout
+
+
+def test_out_of_range_values_are_warned_on_stderr() -> None:
+    """x=1e400 and y=1e-400 still run, with a warning on stderr for each."""
+    result = microprop("step", "x + y", "x=1e400", "y=1e-400")
+    assert result.returncode == 0
+    assert "microprop: warning: x=1e400 is too large for a float (above 1.8e308): it becomes inf" in result.stderr
+    assert "microprop: warning: y=1e-400 is too small for a float (below 5e-324): it becomes 0.0" in result.stderr

@@ -209,3 +209,116 @@ def test_fuzz_only_expr_errors(text: str) -> None:
         assert err.pretty()
         return
     assert explain(root)
+
+
+LECTURE = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}
+
+
+def test_named_steps_label_their_nodes() -> None:
+    """'n = ...; o = tanh(n)' labels the step nodes n and o, and the output is the last step."""
+    root, leaves = build("n = x1*w1 + x2*w2 + b; o = tanh(n)", LECTURE)
+    assert root.label == "o" and root.parents[0].label == "n"
+    assert root.data == pytest.approx(math.sqrt(0.5), rel=1e-12)
+    assert sorted(leaves) == sorted(LECTURE)
+    text = explain(root)
+    assert "o = tanh(n) = tanh(0.881374) = 0.707107" in text
+    assert "n.grad += (1 - o²) × o.grad" in text
+
+
+def test_a_program_builds_the_same_numbers_as_one_expression() -> None:
+    """Naming steps changes labels only: the value and every grad are the same."""
+    named, named_leaves = build("n = x1*w1 + x2*w2 + b; o = tanh(n)", LECTURE)
+    plain, plain_leaves = build("tanh(x1*w1 + x2*w2 + b)", LECTURE)
+    named.backward()
+    plain.backward()
+    assert named.data == plain.data
+    assert [v.grad for v in named_leaves.values()] == [v.grad for v in plain_leaves.values()]
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "message", "col"),
+    [
+        ("n = x*2; o = x*3", {"x": 1}, "step 'n' is not used by a later step (o)", 0),
+        ("o = tanh(n); n = x*2", {"x": 1}, "'n' is used before its step defines it", 9),
+        ("n = x; o = n*2", {"x": 1}, "n = x gives x a second name", 4),
+        ("x*2; o = 3", {"x": 1}, "every step before the last needs a name", 0),
+        ("n = x*2;; o = n*2", {"x": 1}, "a step is empty", 8),
+        ("n = x*2; n = n*3", {"x": 1}, "step 'n' is defined twice", 9),
+        ("exp = x*2; o = exp + 1", {"x": 1}, "'exp' is a function", 0),
+        ("n = ; o = 1", {}, "step 'n' has nothing after '='", 3),
+        ("n = x*2; o = n^2", {"x": 1}, "use ** for powers, as in n**2", 13),
+    ],
+)
+def test_bad_steps_are_named_with_a_caret(text: str, values: dict, message: str, col: int) -> None:
+    """Each mistake in named steps says what is wrong and points at it in the whole text."""
+    with pytest.raises(ExprError) as info:
+        build(text, values)
+    assert message in info.value.message
+    assert info.value.col == col
+
+
+def test_a_value_for_a_step_name_is_refused() -> None:
+    """n=3 on the command line for a step n is a mistake, and said to be one."""
+    with pytest.raises(ExprError, match="'n' is a step of the expression"):
+        build("n = x*2; o = n + 1", {"x": 1, "n": 3})
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "col"),
+    [
+        ("x^2 + 1", "use ** for powers, as in x**2", 0),
+        ("2x + 1", "write 2*x: multiplying needs a *", 0),
+        ("y + 3.5w1", "write 3.5*w1", 4),
+        ("2(x + 1)", "write 2*(x + 1)", 0),
+        ("(x + 1)(x - 1)", "write (x + 1)*(x - 1)", 0),
+        ("tanhh(x)", "unknown function 'tanhh': did you mean tanh?", 0),
+        ("Exp(x)", "did you mean exp?", 0),
+        ("ln(x)", "the natural log is log(x)", 0),
+        ("sqrt(x)", "write (x)**0.5", 0),
+        ("sin(x)", "unknown function 'sin' (known: abs,", 0),
+    ],
+)
+def test_errors_in_a_learners_words(text: str, message: str, col: int) -> None:
+    """Paper notation (^, 2x, 2(x+1)) and misspelt functions get the fix spelled out."""
+    with pytest.raises(ExprError) as info:
+        parse(text)
+    assert message in info.value.message
+    assert info.value.col == col
+
+
+def test_unicode_minus_is_a_minus() -> None:
+    """A minus pasted from a book (U+2212) or an en dash reads as '-', in expressions and values."""
+    root, _ = build("\u22122 * x \u2013 1", {"x": 3})
+    assert root.data == -7.0
+    assert parse_assignment("w1=\u22123").value == -3.0
+
+
+def test_missing_variable_suggests_a_close_given_name() -> None:
+    """A typo in a name=value argument is pointed out by the name it resembles."""
+    with pytest.raises(ExprError, match=r"variable 'w1' has no value: add w1=NUMBER \(or did you mean w11\?\)"):
+        build("x * w1", {"x": 1, "w11": 2})
+
+
+def test_fullwidth_names_in_assignments_are_nfkc_normalized() -> None:
+    """ｘ=3 gives x its value, as Python reads ｘ in the expression as x (NFKC)."""
+    assert parse_assignment("\uff58=3") == parse_assignment("x=3")
+    root, _ = build("\uff58*2", {parse_assignment("\uff58=3").name: 3.0})
+    assert root.data == 6.0
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "warned"),
+    [
+        ("x=1e400", math.inf, "too large"),
+        ("x=-1e400", -math.inf, "too large"),
+        ("x=1e-400", 0.0, "too small"),
+        ("x=inf", math.inf, ""),
+        ("x=0.0e5", 0.0, ""),
+        ("x=1e-320", 1e-320, ""),
+    ],
+)
+def test_out_of_range_numbers_are_warned_about(text: str, value: float, warned: str) -> None:
+    """A number that overflows to inf or underflows to 0.0 carries a warning; inf and 0 typed as such don't."""
+    assignment = parse_assignment(text)
+    assert assignment.value == value
+    assert warned in assignment.warning and bool(assignment.warning) == bool(warned)

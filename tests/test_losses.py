@@ -10,17 +10,28 @@ import pytest
 from microprop import Value
 from microprop.gradcheck import gradcheck
 from microprop.losses import (
+    EPSILON,
     bce,
     bce_with_logits,
+    binary_cross_entropy,
+    categorical_cross_entropy,
     clamped_log,
+    cosine_similarity,
     cross_entropy,
     hinge,
+    kl_divergence,
     l1_penalty,
     l2_penalty,
     log_softmax,
     mae,
+    mape,
     mse,
+    msle,
+    poisson,
+    rmse,
     softmax,
+    softmin,
+    sparse_categorical_cross_entropy,
 )
 
 
@@ -183,6 +194,117 @@ def test_numpy_targets() -> None:
     assert bce_with_logits(Value(0.0), np.float64(1.0)).data == pytest.approx(math.log(2), rel=1e-15)
 
 
+# --- the Keras names: values from Keras's formulas, written again in numpy -------------------
+
+P = np.array([[0.7, 0.2, 0.1], [0.05, 0.9, 0.05]])  # two samples' predicted distributions
+T = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])  # their one-hot targets
+
+
+def keras_reference(name: str, p: np.ndarray, t: np.ndarray) -> float:
+    """Keras's documented formula for the loss, averaged over samples, in numpy."""
+    eps = 1e-7
+    if name == "mape":
+        return float(np.mean(100 * np.abs(t - p) / np.maximum(np.abs(t), eps)))
+    if name == "msle":
+        return float(np.mean((np.log1p(np.maximum(p, eps)) - np.log1p(np.maximum(t, eps))) ** 2))
+    if name == "poisson":
+        return float(np.mean(p - t * np.log(p + eps)))
+    if name == "kl_divergence":
+        pc, tc = np.clip(p, eps, 1), np.clip(t, eps, 1)
+        return float(np.mean(np.sum(tc * np.log(tc / pc), axis=-1)))
+    if name == "cosine_similarity":
+        def unit(x: np.ndarray) -> np.ndarray:
+            return x / np.sqrt(np.maximum(np.sum(x * x, axis=-1, keepdims=True), 1e-12))
+        return float(np.mean(-np.sum(unit(p) * unit(t), axis=-1)))
+    if name == "categorical_cross_entropy":
+        return float(np.mean(-np.sum(t * np.log(np.clip(p, eps, 1 - eps)), axis=-1)))
+    raise KeyError(name)
+
+
+def values(rows: np.ndarray) -> list:
+    """The array as Values: a list, or a list of lists."""
+    return [values(r) for r in rows] if rows.ndim > 1 else [Value(float(x)) for x in rows]
+
+
+KERAS = {"mape": mape, "msle": msle, "poisson": poisson, "kl_divergence": kl_divergence,
+         "cosine_similarity": cosine_similarity, "categorical_cross_entropy": categorical_cross_entropy}  # fmt: skip
+ELEMENTWISE = [
+    (np.array([2.5, 0.3, 4.0, 1e-9]), np.array([3.0, 0.0, 4.5, 2.0])),
+    (np.array([0.5, 10.0]), np.array([-2.0, 7.0])),
+]
+
+
+@pytest.mark.parametrize("name", ["mape", "msle", "poisson"])
+@pytest.mark.parametrize("case", range(len(ELEMENTWISE)))
+def test_elementwise_keras_losses(name: str, case: int) -> None:
+    """mape, msle and poisson give Keras's value (mean, and sum = n × mean) and pass gradcheck."""
+    p, t = ELEMENTWISE[case]
+    fn = KERAS[name]
+    expected = keras_reference(name, p, t)
+    assert fn(values(p), list(t)).data == pytest.approx(expected, rel=1e-12)
+    assert fn(values(p), list(t), reduction="sum").data == pytest.approx(len(p) * expected, rel=1e-12)
+    gradcheck(lambda a, b: fn([a, b], [1.0, 2.5]), [0.7, 1.9])  # away from kinks and clips
+
+
+@pytest.mark.parametrize("name", ["kl_divergence", "cosine_similarity", "categorical_cross_entropy"])
+def test_distribution_keras_losses(name: str) -> None:
+    """The per-sample losses sum over classes and average over samples, as Keras; one sample works too."""
+    fn = KERAS[name]
+    assert fn(values(P), T.tolist()).data == pytest.approx(keras_reference(name, P, T), rel=1e-12)
+    assert fn(values(P[0]), T[0].tolist()).data == pytest.approx(keras_reference(name, P[:1], T[:1]), rel=1e-12)
+    soft = np.array([[0.2, 0.5, 0.3]])  # a soft target: every term counts
+    assert fn(values(P[:1]), soft.tolist(), reduction="sum").data == pytest.approx(
+        keras_reference(name, P[:1], soft), rel=1e-12
+    )
+    gradcheck(lambda a, b, c: fn([a, b, c], soft[0].tolist()), [0.6, 0.3, 0.1])
+
+
+def test_sparse_matches_categorical() -> None:
+    """sparse_categorical_cross_entropy with indices equals the one-hot form, and clips p = 0 to 1e-7."""
+    sparse = sparse_categorical_cross_entropy(values(P), [0, 2])
+    assert sparse.data == pytest.approx(keras_reference("categorical_cross_entropy", P, T), rel=1e-15)
+    assert sparse_categorical_cross_entropy([Value(0.0), Value(1.0)], 0).data == pytest.approx(-math.log(EPSILON))
+    with pytest.raises(IndexError, match="out of range"):
+        sparse_categorical_cross_entropy([Value(0.5), Value(0.5)], 2)
+    with pytest.raises(ValueError, match="2 samples but 1 targets"):
+        sparse_categorical_cross_entropy(values(P), [0])
+
+
+def test_clipped_probabilities_have_no_gradient() -> None:
+    """Where Keras clips (p below 1e-7), the loss is constant in p: grad 0, never inf."""
+    p = Value(0.0)
+    categorical_cross_entropy([p, Value(1.0)], [1.0, 0.0]).backward()
+    assert p.grad == 0.0
+    q = Value(1e-9)
+    kl_divergence([q, Value(1.0)], [0.5, 0.5]).backward()
+    assert q.grad == 0.0
+
+
+def test_rmse_softmin_and_alias() -> None:
+    """rmse = sqrt(mse) with grad (p - t)/(n·rmse); softmin = softmax(-z); binary_cross_entropy is bce."""
+    p = [Value(3.0), Value(-1.0)]
+    loss = rmse(p, [0.0, 3.0])
+    loss.backward()
+    assert loss.data == pytest.approx(math.sqrt(12.5), rel=1e-15)
+    assert [v.grad for v in p] == pytest.approx([3 / (2 * loss.data), -4 / (2 * loss.data)], rel=1e-14)
+    assert rmse(p, [0.0, 3.0], reduction="sum").data == 5.0
+    gradcheck(lambda a, b: rmse([a, b], [1.0, -1.0]), [0.3, 2.0])
+    z = [1.0, 2.0, -0.5]
+    assert [q.data for q in softmin(values(np.array(z)))] == pytest.approx(
+        [q.data for q in softmax(values(-np.array(z)))], rel=1e-15
+    )
+    assert [q.data for q in softmin([Value(-1000.0), Value(1000.0)])] == [1.0, 0.0]
+    for k in range(3):
+        gradcheck(lambda a, b, c, k=k: softmin([a, b, c])[k], z)
+    assert binary_cross_entropy is bce
+
+
+def test_mape_zero_target_and_cosine_zero_vector() -> None:
+    """A zero target divides by 1e-7 (not by 0); a zero vector's cosine is 0, not nan."""
+    assert mape(Value(1e-7), 0.0).data == pytest.approx(100.0, rel=1e-12)
+    assert cosine_similarity([Value(0.0), Value(0.0)], [1.0, 0.0]).data == 0.0
+
+
 # --- optional: the same numbers from torch.nn.functional (float64) -----------------------------
 
 
@@ -235,3 +357,26 @@ def test_bce_with_logits_and_cross_entropy_match_torch(xs: list[float]) -> None:
     t_value, t_grads = torch_value_and_grad(torch, lambda t: F.cross_entropy(t[None], torch.tensor([2])), xs)
     assert value == pytest.approx(t_value, rel=1e-12)
     assert grads == pytest.approx(t_grads, rel=1e-9, abs=1e-300)
+
+
+def test_syllabus_losses_match_torch() -> None:
+    """rmse, softmin, kl_divergence, cosine_similarity and the categorical losses agree with
+    torch's equivalents (float64) in value and grads, where the two define the same function."""
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    t = [0.2, 0.5, 0.3]
+    tt = torch.tensor(t, dtype=torch.float64)
+    xs = [0.6, 0.3, 0.1]
+    checks = [
+        (lambda v: rmse(v, t), lambda x: F.mse_loss(x, tt).sqrt()),
+        (lambda v: softmin(v)[0], lambda x: F.softmin(x, dim=0)[0]),
+        (lambda v: kl_divergence(v, t), lambda x: F.kl_div(x.log()[None], tt[None], reduction="batchmean")),
+        (lambda v: cosine_similarity(v, t), lambda x: -F.cosine_similarity(x, tt, dim=0)),
+        (lambda v: categorical_cross_entropy(v, t), lambda x: -(tt * x.log()).sum()),
+        (lambda v: sparse_categorical_cross_entropy(v, 1), lambda x: F.nll_loss(x.log()[None], torch.tensor([1]))),
+    ]
+    for ours, theirs in checks:
+        value, grads = ours_value_and_grad(ours, xs)
+        t_value, t_grads = torch_value_and_grad(torch, theirs, xs)
+        assert value == pytest.approx(t_value, rel=1e-12)
+        assert grads == pytest.approx(t_grads, rel=1e-9, abs=1e-15)

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from microprop import Value
-from microprop.nn import MLP, Dropout, Layer, Module, Neuron
+from microprop.gradcheck import gradcheck
+from microprop.nn import MLP, Dropout, Layer, Module, Neuron, PReLU, prelu
 
 MICROGRAD_STEP0_LOSS = 0.8958441028683222  # micrograd's demo.ipynb, step 0
 
@@ -298,3 +299,47 @@ def test_wrong_number_of_inputs() -> None:
     """A neuron given the wrong number of inputs says so instead of silently truncating."""
     with pytest.raises(ValueError, match="takes 3 inputs, got 2"):
         MLP(3, [2, 1], rng=0)([1.0, 2.0])
+
+
+# --- PReLU: the slope is learnt ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x", [-2.0, -0.5, 0.0, 0.5, 3.0])
+def test_prelu_grads(x: float) -> None:
+    """prelu(x, a) = x if x > 0 else a·x; d/dx = 1 if x > 0 else a (a at x = 0, as PyTorch); d/da = min(x, 0)."""
+    xv, a = Value(x), Value(0.3)
+    y = prelu(xv, a)
+    y.backward()
+    assert y.data == (x if x > 0 else 0.3 * x)
+    assert xv.grad == (1.0 if x > 0 else 0.3)
+    assert a.grad == min(x, 0.0)
+    if x != 0:
+        gradcheck(prelu, [x, 0.3])
+
+
+def test_prelu_module() -> None:
+    """nn.PReLU: one slope (0.25) shared, or one per input; the slope is a parameter named weight."""
+    shared = PReLU()
+    assert [name for name, _ in shared.named_parameters()] == ["weight.0"]
+    out = shared([Value(-4.0), Value(2.0), Value(-1.0)])
+    assert [v.data for v in out] == [-1.0, 2.0, -0.25]
+    sum(out).backward()
+    assert shared.weight[0].grad == -5.0  # min(x, 0) summed over the inputs that share it
+    per_input = PReLU(2, init=0.1)
+    assert [v.data for v in per_input([Value(-1.0), Value(-2.0)])] == [-0.1, -0.2]
+    with pytest.raises(ValueError, match="2 slopes for 3 inputs"):
+        per_input([1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("x", [-1.5, 0.0, 2.0])
+def test_prelu_matches_torch(x: float) -> None:
+    """Value and both grads agree with torch.nn.functional.prelu, at the kink too."""
+    torch = pytest.importorskip("torch")
+    xt = torch.tensor([x], dtype=torch.float64, requires_grad=True)
+    at = torch.tensor([0.3], dtype=torch.float64, requires_grad=True)
+    yt = torch.nn.functional.prelu(xt, at)
+    yt.sum().backward()
+    xv, a = Value(x), Value(0.3)
+    y = prelu(xv, a)
+    y.backward()
+    assert (y.data, xv.grad, a.grad) == (yt.item(), xt.grad.item(), at.grad.item())

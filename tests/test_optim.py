@@ -7,7 +7,18 @@ import math
 import pytest
 
 from microprop import Value
-from microprop.optim import SGD, Adagrad, Adam, AdamW, LambdaLR, RMSprop, StepLR, clip_grad_norm
+from microprop.optim import (
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    AdamW,
+    LambdaLR,
+    NAdam,
+    RMSprop,
+    StepLR,
+    clip_grad_norm,
+)
 
 
 def run(opt_class, grads: list[float], x0: float = 1.0, **kwargs) -> list[float]:
@@ -152,6 +163,33 @@ def test_schedules() -> None:
     assert [opt.lr] + [step.step() for _ in range(4)] == [0.4, 0.4, 0.2, 0.2, 0.1]
 
 
+def test_nadam_by_hand() -> None:
+    """NAdam's first two steps from its formulas: μ_t = 0.9·(1 - 0.5·0.96^(0.004·t)), look-ahead μ_{t+1}."""
+    b1, b2, lr, eps = 0.9, 0.999, 0.1, 1e-8
+    mu = [b1 * (1 - 0.5 * 0.96 ** (0.004 * t)) for t in (1, 2, 3)]
+    x, m, v, expected = 1.0, 0.0, 0.0, []
+    for t, g in ((1, 2.0), (2, -1.0)):
+        m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+        denom = math.sqrt(v / (1 - b2**t)) + eps
+        prod, prod_next = math.prod(mu[:t]), math.prod(mu[: t + 1])
+        x -= lr * (1 - mu[t - 1]) / (1 - prod) * g / denom + lr * mu[t] / (1 - prod_next) * m / denom
+        expected.append(x)
+    assert run(NAdam, [2.0, -1.0], lr=lr) == pytest.approx(expected, rel=1e-14)
+
+
+def test_adadelta_by_hand() -> None:
+    """Adadelta's steps from its formulas; the unit-free step needs no learning rate but 1.0."""
+    rho, eps = 0.9, 1e-6
+    x, v, u, expected = 1.0, 0.0, 0.0, []
+    for g in (2.0, -1.0, 0.5):
+        v = rho * v + (1 - rho) * g * g
+        delta = math.sqrt(u + eps) / math.sqrt(v + eps) * g
+        u = rho * u + (1 - rho) * delta * delta
+        x -= delta
+        expected.append(x)
+    assert run(Adadelta, [2.0, -1.0, 0.5]) == pytest.approx(expected, rel=1e-15)
+
+
 # --- optional: the same runs in torch.optim (float64) ---------------------------------------
 
 TORCH_CASES = [
@@ -164,6 +202,11 @@ TORCH_CASES = [
     ("Adam", {"lr": 0.1}),
     ("Adam", {"lr": 0.1, "weight_decay": 0.1}),
     ("AdamW", {"lr": 0.1, "weight_decay": 0.1}),
+    ("NAdam", {"lr": 0.1}),
+    ("NAdam", {"lr": 0.05, "betas": (0.8, 0.99), "momentum_decay": 0.05, "weight_decay": 0.1}),
+    ("NAdam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("Adadelta", {}),
+    ("Adadelta", {"lr": 0.5, "rho": 0.7, "eps": 1e-4, "weight_decay": 0.1}),
 ]
 
 
@@ -173,11 +216,14 @@ def quadratic(x, y):
 
 
 @pytest.mark.parametrize("name, kwargs", TORCH_CASES)
-def test_matches_torch_optim(name: str, kwargs: dict) -> None:
+def test_matches_torch_optim(name: str, kwargs: dict, request: pytest.FixtureRequest) -> None:
     """Ten steps give the same parameters as torch.optim in float64 (to 1e-12)."""
     torch = pytest.importorskip("torch")
     from microprop import optim
 
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # NAdam keeps its μ product in the default dtype
+    request.addfinalizer(lambda: torch.set_default_dtype(previous))
     start = (0.5, -0.5)
     params = [Value(v) for v in start]
     opt = getattr(optim, name)(params, **kwargs)

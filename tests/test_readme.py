@@ -73,3 +73,17 @@ def test_replay_block_gives_the_scalar_engines_final_loss() -> None:
     printed = run(code).split()
     assert printed == ["0.010978370135492717", "1.0"]
     assert "0.010978370135492717 1.0" in code
+
+
+def test_named_steps_excerpt_is_what_step_prints() -> None:
+    """The named-steps excerpt under Command line is, line for line, in `microprop step`'s output."""
+    import shlex
+    import subprocess
+    import sys
+
+    command, excerpt = re.findall(r"```(?:sh)?\n(.*?)```", section("Command line"), flags=re.DOTALL)[2:4]
+    args = shlex.split(command.strip())[1:]
+    out = subprocess.run([sys.executable, "-m", "microprop", *args], capture_output=True, text=True, check=True)
+    for line in excerpt.strip("\n").splitlines():
+        if line != "...":
+            assert line in out.stdout.splitlines(), line

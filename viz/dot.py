@@ -18,8 +18,9 @@ from typing import Any
 import graphviz
 
 from microprop.engine import Value
+from microprop.naming import num, shown
 
-from .frames import Frame, backward_frame, backward_pass, data_frame, final_frame, num, shown
+from .frames import Frame, backward_frame, backward_pass, data_frame, final_frame
 from .theme import Theme, grad_color, grad_scale, is_flagged, legend_label, theme_named
 from .walk import Graph, scope_prefixes, walk
 
@@ -243,7 +244,11 @@ def _digraph(
         scope = scope_prefixes(node.scope)
         vid = graph.node_id(i)
         cls = frame.status.get(i, "")
-        attrs = {"shape": "plain", "id": vid, "label": _value_label(graph, i, view, frame, pal, scale, grads, (marks or {}).get(i))}
+        attrs = {
+            "shape": "plain",
+            "id": vid,
+            "label": _value_label(graph, i, view, frame, pal, scale, grads, (marks or {}).get(i)),
+        }
         if cls:
             attrs["class"] = cls
         place(scope, vid, attrs)

@@ -15,33 +15,13 @@ pass, listened to through its hook), so captions and numbers have one source wit
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from microprop.engine import Value
-from microprop.explain import BackwardStep, backward_steps, fmt, forward_steps, seed_line
+from microprop.explain import BackwardStep, backward_steps, forward_steps, seed_line
+from microprop.naming import num, shown
 
 from .walk import Graph, walk
-
-DIGITS = 4  # significant digits drawn in nodes and on edges (captions use explain's 6)
-
-
-def num(x: float) -> str:
-    """A number as drawn: 4 significant digits.
-
-    >>> num(6.881373587), num(-1.5), num(float("nan"))
-    ('6.881', '-1.5', 'nan')
-    """
-    return fmt(x, DIGITS)
-
-
-def shown(x: float) -> str:
-    """A number as drawn in a node, nan and inf flagged with ⚠.
-
-    >>> shown(0.5), shown(float("-inf"))
-    ('0.5', '-inf ⚠')
-    """
-    return num(x) if math.isfinite(x) else f"{num(x)} ⚠"
 
 
 @dataclass
@@ -157,11 +137,11 @@ def backward_frame(graph: Graph, root: Value, bp: BackwardPass, k: int) -> Frame
     consumers, received, sums = [0] * n, [0] * n, [0.0] * n
     for e in graph.edges:
         consumers[e.parent] += 1
-    for e, s in bp.edge_step.items():  # in step order, so sums add up as the engine's did
+    for index, s in bp.edge_step.items():  # in step order, so sums add up as the engine's did
         if s <= k:
-            p = graph.edges[e].parent
+            p = graph.edges[index].parent
             received[p] += 1
-            sums[p] += bp.edge_values[e][2]
+            sums[p] += bp.edge_values[index][2]
     root_i = graph.index[root]
     if k:
         step = bp.steps[k - 1]

@@ -39,7 +39,7 @@ def _frame_json(graph: Graph, frames: list[Frame], edges: bool) -> list[dict[str
     out: list[dict[str, Any]] = []
     prev: dict[str, dict[str, Any]] = {"text": {}, "status": {}, "edges": {}}
     for frame in frames:
-        full = {
+        full: dict[str, dict[str, Any]] = {
             "text": {graph.node_id(i): t for i, t in frame.text.items()},
             "status": {graph.node_id(i): s for i, s in frame.status.items()},
             "edges": {e.id: e.index in frame.edge_text for e in graph.edges} if edges else {},

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from microprop.engine import Value
-from microprop.explain import node_names
+from microprop.naming import node_names
 
 SEP = " / "  # "layer 1 / neuron 3": a scope path
 

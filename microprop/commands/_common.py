@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from ..engine import Value
-from ..expr import FUNCTIONS, ExprError, build, parse, parse_assignment
-
+from ..expr import FUNCTIONS, ExprError, build, parse_assignment, parse_program
 
 
 def expr_help() -> str:
@@ -30,7 +29,8 @@ def expr_help() -> str:
     optional = [op.signature() for op in FUNCTIONS.values() if op.defaults]
     if optional:
         text += f"; parameters are optional numbers: {', '.join(optional)}"
-    return text
+    return text + """. Name steps as the lecture does, separated by ';': "n = x*w + b; o = tanh(n)"."""
+
 
 ASSIGN_HELP = "a value for each variable, like x1=2 w1=-3"
 
@@ -46,7 +46,8 @@ def build_from_args(expr: str, assignments: Sequence[str]) -> tuple[Value, dict[
 
     Returns the root and the leaf Value of each variable (labelled by its name).
     Raises ``ExprError`` naming the bad assignment, the duplicate, the missing or
-    unused variable, or pointing at the bad part of the expression.
+    unused variable, or pointing at the bad part of the expression. A number beyond
+    float range (``x=1e400`` becomes inf) is warned about on stderr.
 
     >>> build_from_args("x + 1", ["x=1", "x=2"])
     Traceback (most recent call last):
@@ -61,6 +62,8 @@ def build_from_args(expr: str, assignments: Sequence[str]) -> tuple[Value, dict[
             raise ExprError(f"{assignment.name!r} is given twice ({given[assignment.name]}, then {text})")
         values[assignment.name] = assignment.value
         given[assignment.name] = text
+        if assignment.warning:
+            print(f"microprop: warning: {assignment.warning}", file=sys.stderr)
     return build(expr, values)
 
 
@@ -175,7 +178,7 @@ def _option_for(parser: argparse.ArgumentParser, arg: str) -> argparse.Action | 
 
 def _is_expression(text: str) -> bool:
     try:
-        parse(text)
+        parse_program(text)
     except ExprError:
         return False
     return True

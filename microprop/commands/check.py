@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..expr import ExprError, evaluate, parse
+from ..expr import ExprError, parse_program
 from ..gradcheck import gradcheck
 from ._common import (
     add_expression_arguments,
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     """
     try:
         _, leaves = build_from_args(args.expr, args.assignments)
-        tree = parse(args.expr)
+        program = parse_program(args.expr)
     except ExprError as err:
         return report_error(err)
     names = list(leaves)
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     def fn(*values):  # the same expression, rebuilt on gradcheck's leaves
-        return evaluate(tree, dict(zip(names, values)))
+        return program.evaluate(dict(zip(names, values)))
 
     report = gradcheck(
         fn,
