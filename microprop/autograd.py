@@ -42,6 +42,13 @@ def _order(outputs: Sequence[Value]) -> list[Value]:
     return order
 
 
+def _masked(node: Value, slot: int) -> bool:
+    """Whether the node's row sends exactly 0 to input ``slot`` here (``Op.mask``)."""
+    op = node.op
+    mask = op.mask if op is not None else None
+    return mask is not None and bool(mask(node.data, *(p.data for p in node.parents), *node.params)[slot])
+
+
 def _is_one(x: object) -> bool:
     return type(x) is float and x == 1.0
 
@@ -98,9 +105,13 @@ def grad(
             locals_ = op.partials(node, *parents, *node.params, m=VALUES)
         else:
             locals_ = op.partials(node.data, *(p.data for p in parents), *node.params)
-        for parent, local in zip(parents, locals_):
+        for slot, (parent, local) in enumerate(zip(parents, locals_)):
             # the chain rule; × 1.0 is left out, so the grad graph has no idle nodes
-            send(parent, local if _is_one(g) else g if _is_one(local) else local * g)
+            sent = local if _is_one(g) else g if _is_one(local) else local * g
+            number = sent.data if isinstance(sent, Value) else sent
+            if number != number and _masked(node, slot):  # noqa: PLR0124 - nan
+                sent = 0.0  # exactly 0 whatever arrived, as backward() and PyTorch
+            send(parent, sent)
     result = []
     for x in ins:
         g = grads.get(x, 0.0)
@@ -153,8 +164,11 @@ def forward_tangents(outputs: Values, seeds: dict[Value, float]) -> dict[Value, 
         parents = node.parents
         locals_ = op.partials(node.data, *(p.data for p in parents), *node.params)
         total = 0.0
-        for parent, local in zip(parents, locals_):
-            total += local * tangent[parent]
+        for slot, (parent, local) in enumerate(zip(parents, locals_)):
+            sent = local * tangent[parent]
+            if sent != sent and _masked(node, slot):  # noqa: PLR0124 - nan
+                sent = 0.0
+            total += sent
         tangent[node] = total
     return tangent
 

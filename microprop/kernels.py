@@ -42,25 +42,6 @@ def each(f: Callable[..., float]) -> Callable[..., Array]:
     return run
 
 
-class Masked:
-    """Local derivatives with a hard 0 where ``keep`` is false: times the upstream grad,
-    the kept entries multiply and the rest are 0 (even against an inf or nan).
-
-    >>> Masked(np.array([True, False]), 2.0) * np.array([3.0, np.nan])
-    array([6., 0.])
-    """
-
-    __array_ufunc__ = None  # ndarray * Masked calls Masked.__rmul__
-
-    def __init__(self, keep: Array, local: Array | float) -> None:
-        self.keep, self.local = keep, local
-
-    def __mul__(self, upstream: Array) -> Array:
-        return np.where(self.keep, self.local * upstream, 0.0)
-
-    __rmul__ = __mul__
-
-
 class Arrays(Primitives):
     """The primitives over numpy arrays (the replay runs each row's partials with them).
 
@@ -76,10 +57,6 @@ class Arrays(Primitives):
     @staticmethod
     def div(x: Array | float, y: Array | float) -> Array:
         return np.divide(x, y)
-
-    @staticmethod
-    def mask(keep: Array, x: Array | float) -> Masked:
-        return Masked(keep, x)
 
     def row(self, op: Op) -> Callable[..., Array]:
         return kernel_for(op).forward

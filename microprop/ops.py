@@ -117,28 +117,6 @@ def softplus(x: float) -> float:
 # --- the primitives a row's partials are written in -------------------------------------
 
 
-class _Masked(float):
-    """A local derivative of exactly 0 that also zeroes the upstream grad: ``MASKED × nan = 0``.
-
-    PyTorch *masks* where a derivative is 0 by definition (relu below 0, ``x ** 0``):
-    the contribution is 0 whatever arrives from upstream, even inf or nan.
-
-    >>> MASKED * nan, nan * MASKED, MASKED + 1.0
-    (0.0, 0.0, 1.0)
-    """
-
-    def __mul__(self, other: object) -> float:
-        return 0.0
-
-    __rmul__ = __mul__
-
-    def __repr__(self) -> str:
-        return "0.0"
-
-
-MASKED = _Masked(0.0)
-
-
 _NAMESPACES: list[Primitives] = []
 
 
@@ -149,8 +127,7 @@ class Primitives:
     Every row of the table is a function here (``m.exp(a)``, ``m.pow(a, p)``,
     ``m.sin(a)`` once ``sin`` is registered), plus ``div``, the comparisons ``gt ge lt
     le eq ne`` (they read numbers, never build a node: a derivative's branches are
-    constant where they apply), ``where(cond, x, y)`` (a kink: the upstream grad is
-    multiplied) and ``mask(keep, x)`` (a hard 0 elsewhere: PyTorch's masking).
+    constant where they apply) and ``where(cond, x, y)``.
     ``Floats`` runs them on Python floats (``backward()``), ``microprop.kernels.Arrays``
     on numpy arrays (the replay) and ``microprop.engine.Values`` on Values (grads that
     are graph nodes: ``create_graph``).
@@ -176,8 +153,8 @@ class Floats(Primitives):
     """The primitives over Python floats.
 
     >>> m = FLOATS
-    >>> m.where(m.gt(2.0, 0), 1.0, 0.0), m.div(1.0, 0.0), m.mask(m.ne(0.0, 0), 5.0), m.exp(0.0)
-    (1.0, inf, 0.0, 1.0)
+    >>> m.where(m.gt(2.0, 0), 1.0, 0.0), m.div(1.0, 0.0), m.exp(0.0)
+    (1.0, inf, 1.0)
     """
 
     div = staticmethod(div)
@@ -188,11 +165,6 @@ class Floats(Primitives):
     def where(cond: bool, x: float, y: float) -> float:
         """``x`` where ``cond`` holds, else ``y``."""
         return x if cond else y
-
-    @staticmethod
-    def mask(keep: bool, x: float) -> float:
-        """``x`` where ``keep`` holds, else ``MASKED``: a 0 that no upstream nan survives."""
-        return x if keep else MASKED
 
     def row(self, op: Op) -> Callable[..., float]:
         return op.forward
@@ -226,6 +198,10 @@ class Op:
       points of the first input where the derivative jumps.
     - ``array_forward``: the forward over numpy arrays when numpy rounds exactly as
       ``forward`` does; without it the replay runs ``forward`` element by element.
+    - ``mask(out, *inputs, *params)``, if given, says per input where PyTorch's backward
+      returns exactly 0 whatever grad arrives (relu at out <= 0, ``a ** 0``): there the
+      contribution is 0, not 0 × upstream (which is nan for an inf or nan upstream).
+      Like the partials it reads numbers (floats or numpy arrays).
 
     >>> OPS["add"].forward(2.0, 3.0), OPS["add"].partials(5.0, 2.0, 3.0)
     (5.0, (1.0, 1.0))
@@ -246,6 +222,7 @@ class Op:
     params_domain: tuple[tuple[float, float], ...] = ()
     kinks: tuple[float, ...] = ()
     array_forward: Callable[..., Any] | None = None
+    mask: Callable[..., tuple[Any, ...]] | None = None
 
     @functools.cached_property
     def generic(self) -> bool:
@@ -289,7 +266,7 @@ class Op:
 
 
 def _relu(a: float) -> float:
-    return 0.0 if a <= 0 else a
+    return 0.0 if a < 0 else a
 
 
 def _leaky_relu(a: float, slope: float) -> float:
@@ -301,26 +278,28 @@ def _elu(a: float, alpha: float) -> float:
 
 
 # Partials use ``m`` for every function and comparison, so the same expression runs on
-# floats, numpy arrays and Values. ``m.where`` is a kink (the upstream grad is multiplied);
-# ``m.mask`` a hard 0 (PyTorch's masking: no upstream nan or inf gets through).
+# floats, numpy arrays and Values. ``mask`` marks where a 0 is exact (PyTorch's masking:
+# no upstream nan or inf gets through); elsewhere the upstream grad is multiplied.
 # fmt: off
 ROWS = (
     # name          label        forward        local partials, over primitives m (may use out)                     rule shown to learners
     Op("add",        "+",         operator.add,  lambda out, a, b, m=FLOATS: (1.0, 1.0),                                       "d/da = 1, d/db = 1", arity=2, operator="+", domain=((-5, 5), (-5, 5)), array_forward=np.add),
     Op("mul",        "×",         operator.mul,  lambda out, a, b, m=FLOATS: (b, a),                                           "d/da = b, d/db = a", arity=2, operator="*", domain=((-5, 5), (-5, 5)), array_forward=np.multiply),
-    # d/da a**p = 0 when p == 0, so 0**0 has a finite grad (as in PyTorch)
-    Op("pow",        "^",         pow,           lambda out, a, p, m=FLOATS: (m.where(m.ne(p, 0), p * m.pow(a, p - 1.0), 0.0),), "d/da = p·a^(p-1)", params=("p",), operator="**", domain=((0.2, 4),), params_domain=((-3, 3),)),
+    # d/da a**p is exactly 0 when p == 0 (masked), so 0**0 has a finite grad (as in PyTorch)
+    Op("pow",        "^",         pow,           lambda out, a, p, m=FLOATS: (m.where(m.ne(p, 0), p * m.pow(a, p - 1.0), 0.0),), "d/da = p·a^(p-1)", params=("p",), operator="**", domain=((0.2, 4),), params_domain=((-3, 3),), mask=lambda out, a, p: (p == 0,)),
     # PyTorch sets d/db to 0 at a == 0 (for b >= 0), where out·log(a) would be 0·(-inf)
     Op("powv",       "^",         pow,           lambda out, a, b, m=FLOATS: (m.where(m.ne(b, 0), b * m.powv(a, b - 1.0), 0.0),
-                                                                       m.where(m.eq(a, 0) & m.ge(b, 0), 0.0, out * m.log(a))), "d/da = b·a^(b-1), d/db = out·log(a)", arity=2, operator="**", domain=((0.2, 4), (-3, 3))),
+                                                                       m.where(m.eq(a, 0) & m.ge(b, 0), 0.0, out * m.log(a))), "d/da = b·a^(b-1), d/db = out·log(a)", arity=2, operator="**", domain=((0.2, 4), (-3, 3)), mask=lambda out, a, b: (b == 0, False)),
     Op("exp",        "exp",       exp,           lambda out, a, m=FLOATS: (out,),                                              "d/da = out", domain=((-10, 10),)),
     Op("log",        "log",       log,           lambda out, a, m=FLOATS: (m.div(1.0, a),),                                    "d/da = 1/a", domain=((0.05, 50),)),
     Op("tanh",       "tanh",      math.tanh,     lambda out, a, m=FLOATS: (1.0 - out * out,),                                  "d/da = 1 - out²"),
     Op("sigmoid",    "σ",         sigmoid,       lambda out, a, m=FLOATS: (out * (1.0 - out),),                                "d/da = out·(1 - out)", domain=((-10, 10),)),
     Op("softplus",   "softplus",  softplus,      lambda out, a, m=FLOATS: (m.sigmoid(a),),                                     "d/da = σ(a)", domain=((-10, 10),)),
-    Op("relu",       "ReLU",      _relu,         lambda out, a, m=FLOATS: (m.where(m.gt(a, 0), 1.0, 0.0),),                    "d/da = 1 if a > 0 else 0", kinks=(0.0,), array_forward=lambda a: np.where(a <= 0, 0.0, a)),
+    # relu'(nan) = 1 and relu(-0.0) = -0.0, as in PyTorch; exactly 0 (masked) where out <= 0
+    Op("relu",       "ReLU",      _relu,         lambda out, a, m=FLOATS: (m.where(m.le(out, 0), 0.0, 1.0),),                  "d/da = 1 if a > 0 else 0", kinks=(0.0,), array_forward=lambda a: np.where(a < 0, 0.0, a), mask=lambda out, a: (out <= 0,)),
     Op("leaky_relu", "LeakyReLU", _leaky_relu,   lambda out, a, s, m=FLOATS: (m.where(m.gt(a, 0), 1.0, s),),                   "d/da = 1 if a > 0 else slope", params=("slope",), defaults=(0.01,), params_domain=((0.0, 0.5),), kinks=(0.0,), array_forward=lambda a, s: np.where(a > 0, a, a * s)),
-    Op("elu",        "ELU",       _elu,          lambda out, a, al, m=FLOATS: (m.where(m.gt(a, 0), 1.0, out + al),),           "d/da = 1 if a > 0 else out + alpha", params=("alpha",), defaults=(1.0,), params_domain=((0.1, 2.0),), kinks=(0.0,)),
+    # alpha·exp(a), not out + alpha: exact for very negative a; elu'(nan) = 1, as in PyTorch
+    Op("elu",        "ELU",       _elu,          lambda out, a, al, m=FLOATS: (m.where(m.le(a, 0), al * m.exp(a), 1.0),),     "d/da = 1 if a > 0 else alpha·exp(a)", params=("alpha",), defaults=(1.0,), params_domain=((0.1, 2.0),), kinks=(0.0,)),
     Op("abs",        "|·|",       abs,           lambda out, a, m=FLOATS: (m.where(m.gt(a, 0), 1.0, m.where(m.lt(a, 0), -1.0, 0.0)),), "d/da = sign(a)", kinks=(0.0,), array_forward=np.abs),
 )
 # fmt: on

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import microprop
 from microprop import OPS, Op, Value, apply, ops, register_op, unregister_op
-from microprop.autograd import grad
+from microprop.autograd import grad, jvp
 from microprop.cli import main
 from microprop.engine import VALUES
 from microprop.explain import explain
@@ -86,14 +86,15 @@ def test_partials_are_the_same_on_floats_arrays_and_values(op: Op) -> None:
         assert (v.data if isinstance(v, Value) else v) == pytest.approx(f, rel=1e-15)
 
 
-def test_a_masked_partial_stops_an_upstream_nan() -> None:
-    """m.mask gives a 0 that wins over a nan upstream (PyTorch's masking); m.where multiplies."""
-    assert ops.FLOATS.mask(False, 1.0) * math.nan == 0.0
-    assert math.isnan(ops.FLOATS.where(False, 1.0, 0.0) * math.nan)
-    masked = ARRAYS.mask(np.array([True, False]), np.array([2.0, 5.0]))
-    assert (masked * np.array([math.nan, math.nan]))[1] == 0.0
-    assert math.isnan((np.array([math.nan, math.nan]) * masked)[0])
-    assert VALUES.mask(False, Value(1.0)) * Value(math.nan) == 0.0
+def test_masks_hold_in_grad_and_jvp_as_in_backward() -> None:
+    """Where a row masks (relu below 0), grad() in both modes and jvp send exactly 0, as backward()."""
+    x = Value(-1.0)
+    y = x.relu() ** -2.0  # relu(-1) = 0: an inf grad arrives at the relu
+    y.backward()
+    assert x.grad == 0.0
+    assert grad(y, x)[0].data == 0.0
+    assert grad(y, x, create_graph=True)[0].data == 0.0
+    assert jvp(lambda x: x.relu(), [-1.0], [math.inf])[1] == 0.0  # an inf tangent, masked
 
 
 # --- a row added at run time ----------------------------------------------------------
