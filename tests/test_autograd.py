@@ -191,3 +191,26 @@ def test_second_derivatives_of_random_graphs_match_pytorch(e: Expression) -> Non
     want = torch_hessian(e)
     scale = max([1.0, *(abs(x) for row in want for x in row)])
     assert_close(hessian(e.fn, list(e.inputs)), want, rel=1e-9, abs_=1e-12 * scale)
+
+
+@settings(max_examples=40, deadline=None)
+@given(expressions(max_leaves=3, max_ops=8))
+def test_explained_forward_sweep_ends_with_the_reverse_grad(e: Expression) -> None:
+    """explain(tangents={x0: 1}) shows a forward sweep whose last tangent is backward()'s x0.grad."""
+    from microprop.explain import tangent_steps
+
+    xs = [Value(x, label=n) for x, n in zip(e.inputs, e.names)]
+    root = e.fn(*xs)
+    sweep = tangent_steps(root, {xs[0]: 1.0})
+    root.backward()
+    assert sweep[-1].tangent == pytest.approx(xs[0].grad, rel=1e-9, abs=1e-12)
+    text = explain(root, tangents={xs[0]: 1.0}, max_nodes=10_000)
+    assert text.index("forward mode") < text.index("backward")
+    assert f"{xs[0].label}.t = 1.0" in text
+
+
+def test_explained_forward_sweep_in_korean() -> None:
+    """The forward-mode section is translated like the rest of explain()."""
+    x = Value(0.5, label="x")
+    y = (x * x).tanh()
+    assert "순방향 모드" in explain(y, lang="ko", tangents={x: 1.0})
