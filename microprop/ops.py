@@ -332,6 +332,8 @@ def register_op(op: Op) -> Op:
         raise ValueError(f"an op named {op.name!r} is already in the table")
     if not op.name.isidentifier():
         raise ValueError(f"an op's name must be an identifier, not {op.name!r}")
+    if op.operator:
+        raise ValueError(f"{op.name}: Python's operators are the built-in rows'; a new op is a function")
     if len(op.domain) != op.arity or len(op.params_domain) not in (0, len(op.params)):
         raise ValueError(f"{op.name}: give one domain interval per input and per parameter")
     OPS[op.name] = op
