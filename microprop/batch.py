@@ -131,7 +131,7 @@ class BatchTape:
             for nodes_read in (g.rest, g.x) if isinstance(g, _Dense) else (g.inputs,):
                 read[nodes_read] = True
         self._shared_read = np.flatnonzero(read[self._shared_idx])  # weights are read from W instead
-        self._weights: list[tuple[Array, Array]] = []  # each matrix product's W and X, from the last forward()
+        self._weights: list[tuple[Array, Array]] = []  # each matrix product's W and X, from forward()
         self._root_idx = index[loss]
         self._edge_count = plan.edge_count
         self._data: Array | None = None
