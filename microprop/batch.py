@@ -132,6 +132,17 @@ class BatchTape:
                 read[nodes_read] = True
         self._shared_read = np.flatnonzero(read[self._shared_idx])  # weights are read from W instead
         self._weights: list[tuple[Array, Array]] = []  # each matrix product's W and X, from forward()
+        self._edge_rows = [  # the edges each step writes, one row per input, term or bias
+            g.rest_edges.reshape(len(g.rest), -1)
+            if isinstance(g, _Dense)
+            else g.edges.reshape(len(g.inputs), -1)
+            for g in self._steps
+        ]
+        positions = [g.w.ravel() for g in self._steps if isinstance(g, _Dense)]
+        self._distinct_weights = (
+            len(np.unique(np.concatenate(positions))) == sum(map(len, positions)) if positions else True
+        )
+        self._exact = exact
         self._root_idx = index[loss]
         self._edge_count = plan.edge_count
         self._data: Array | None = None
@@ -229,32 +240,36 @@ class BatchTape:
         contributions[0] = 1.0 * (1.0 / batch) if self.reduction == "mean" else 1.0  # edge 0: the seed
         weights = []  # (positions, batch-summed grads) from the matrix products
         products = iter(reversed(self._weights))
-        with np.errstate(all="ignore"):
-            for g in reversed(self._steps):
-                upstream = _add_up(contributions, g.gather, len(g.out)) + 0.0  # 0.0 + Σ, as the engine
+        grads = np.array([v.grad for v in self.shared], dtype=float)
+        with np.errstate(all="ignore"):  # inf - inf is nan, as in the engine
+            for g, rows in zip(reversed(self._steps), reversed(self._edge_rows)):
+                upstream = _add_up(contributions, g.gather, len(g.out))
+                if self._exact:
+                    upstream += 0.0  # 0.0 + Σ, as the engine: no -0.0
                 if isinstance(g, _Dense):
-                    if len(g.rest):
-                        contributions[g.rest_edges.reshape(len(g.rest), -1)] = upstream
+                    if len(rows):
+                        contributions[rows] = upstream
                     W, X = next(products)
                     contributions[g.x_edges] = W.T @ upstream
                     weights.append((g.w, upstream @ X.T))
                 elif g.kernel is None:  # d sum / d term = 1
-                    contributions[g.edges.reshape(len(g.inputs), -1)] = upstream
+                    contributions[rows] = upstream
                 else:  # the chain rule, on the (nodes × batch) arrays flattened
                     args = _flat(data[g.inputs], g.params)
                     sent = _sent(g, (data[g.out].reshape(-1), *args), upstream.reshape(-1))
-                    for edges, d in zip(g.edges.reshape(len(sent), -1), sent):
+                    for edges, d in zip(rows, sent):
                         contributions[edges] = d.reshape(upstream.shape) if isinstance(d, np.ndarray) else d
-        grads = np.array([v.grad for v in self.shared], dtype=float)
-        if self.penalty is not None:  # the engine sends the penalty's grads first
-            penalty = self.penalty.leaf_grads()
-            grads[self._penalty_at] += penalty[self._penalty_in]
-            for i, v in self._penalty_other:
-                v.grad += float(penalty[i])
-        with np.errstate(all="ignore"):  # inf - inf is nan, as in the engine
+            if self.penalty is not None:  # the engine sends the penalty's grads first
+                penalty = self.penalty.leaf_grads()
+                grads[self._penalty_at] += penalty[self._penalty_in]
+                for i, v in self._penalty_other:
+                    v.grad += float(penalty[i])
             grads = _add_over_batch(grads, contributions, self._shared_gather)
             for positions, summed in weights:
-                np.add.at(grads, positions, summed)  # a weight may appear more than once
+                if self._distinct_weights:
+                    grads[positions] += summed
+                else:  # a weight used more than once
+                    np.add.at(grads, positions, summed)
         for v, x in zip(self.shared, grads.tolist()):
             v.grad = x
 
