@@ -191,13 +191,16 @@ def test_projector_mode(page, artifacts_dir: str) -> None:
 
 
 def test_current_node_in_view_at_400px(browser, page_file: pathlib.Path, artifacts_dir: str) -> None:
-    """At 400 px wide the node being stepped is scrolled into the window at every step, both views."""
+    """At 400 px wide the node being stepped is scrolled into the window at every step, both views
+    (a node wider than the window is centred on it)."""
     tab = open_tab(browser, page_file.as_uri(), width=400, height=800)
     wait_laid_out(tab)
     visible = """() => { const g = document.querySelector('.mp-pane:not([hidden]) g.node.current:not(.op)');
         const r = g.getBoundingClientRect(), box = document.querySelector('.mp-graph').getBoundingClientRect();
-        return r.left >= Math.max(0, box.left) - 1 && r.right <= Math.min(innerWidth, box.right) + 1
-            && r.top >= Math.max(0, box.top) - 1 && r.bottom <= Math.min(innerHeight, box.bottom) + 1; }"""
+        const left = Math.max(0, box.left) - 1, right = Math.min(innerWidth, box.right) + 1;
+        const across = r.width > right - left ? r.left <= left + 2 && r.right >= right - 2  // wider: spans it
+            : r.left >= left && r.right <= right;
+        return across && r.top >= Math.max(0, box.top) - 1 && r.bottom <= Math.min(innerHeight, box.bottom) + 1; }"""
     for view, count in (("backward", 5), ("forward", 9)):
         tab.evaluate(f"document.getElementById('stepper').micropropStepper.setView('{view}')")
         for k in range(count):
@@ -248,7 +251,9 @@ def test_numbers_fit_their_cells_in_every_frame(browser, tmp_path: pathlib.Path)
     wait_laid_out(tab)
     seen = []
     for _ in range(4):
-        seen += tab.evaluate("() => [...document.querySelectorAll('.mp-pane-backward text')].map(t => t.textContent)")
+        seen += tab.evaluate(
+            "() => [...document.querySelectorAll('.mp-pane-backward text')].map(t => t.textContent)"
+        )
         assert tab.evaluate(OVERFLOWS) == []
         if tab.get_by_test_id("next").is_enabled():
             tab.get_by_test_id("next").click()
@@ -257,8 +262,16 @@ def test_numbers_fit_their_cells_in_every_frame(browser, tmp_path: pathlib.Path)
 
 
 HOSTILE = [
-    "<!--<script>", "</script><script>alert(1)</script>", "\"'quotes'\"", "a<b>&amp;c", "back\\slash\\N",
-    "ctl\x01\x07\x1b", "\u202eRTL mark\u200f", "x" * 300, "]]>--> {{data}}", "\u2028line\u2029sep",
+    "<!--<script>",
+    "</script><script>alert(1)</script>",
+    "\"'quotes'\"",
+    "a<b>&amp;c",
+    "back\\slash\\N",
+    "ctl\x01\x07\x1b",
+    "\u202eRTL mark\u200f",
+    "x" * 300,
+    "]]>--> {{data}}",
+    "\u2028line\u2029sep",
 ]
 
 
@@ -273,7 +286,9 @@ def test_hostile_labels_cannot_break_the_page(browser, tmp_path: pathlib.Path, l
     tab.get_by_test_id("next").click()
     assert frame(tab) == "1"
     assert tab.locator("script").count() == 2  # the data block and the front end, nothing injected
-    names = tab.evaluate("() => [...document.querySelectorAll('.mp-pane-backward g#v0 text')].map(t => t.textContent)")
+    names = tab.evaluate(
+        "() => [...document.querySelectorAll('.mp-pane-backward g#v0 text')].map(t => t.textContent)"
+    )
     assert names[0].replace("\u200b", "") == printable(label)
     assert tab.errors == []
     tab.close()

@@ -3,7 +3,8 @@
 A pure function of the graph: ``draw`` returns a ``graphviz.Digraph`` (it displays
 inline in Jupyter), ``to_dot`` returns DOT text (no Graphviz needed), ``save`` writes
 .svg/.png/.pdf/.dot by the file name, and ``save_stepper`` writes a self-contained HTML
-page that steps through the forward and backward passes. Nodes are numbered in
+page that steps through the forward and backward passes (``Stepper(root)`` is the same
+stepper as a live notebook widget, with a field and a slider per input). Nodes are numbered in
 topological order, so the same graph always gives the same DOT.
 
 >>> from microprop import Value
@@ -27,7 +28,20 @@ from .render import GraphvizMissing, save
 from .stepper import save_stepper
 from .walk import GraphTooLarge
 
-__all__ = ["GraphTooLarge", "GraphvizMissing", "draw", "save", "save_stepper", "to_dot"]
+__all__ = ["GraphTooLarge", "GraphvizMissing", "Stepper", "draw", "save", "save_stepper", "to_dot"]
+
+
+def __getattr__(name: str) -> Any:
+    """``Stepper``, the notebook widget, loads anywidget only when asked for."""
+    if name == "Stepper":
+        try:
+            from .widget import Stepper
+        except ImportError as err:
+            raise ImportError(
+                f"microprop.viz.Stepper needs anywidget ({err}): pip install 'microprop[notebook]'"
+            ) from err
+        return Stepper
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def draw(
@@ -41,6 +55,7 @@ def draw(
     max_nodes: int = 400,
     names: Mapping[Value, str] | None = None,
     mark: Any = None,
+    lang: str | None = None,
 ) -> graphviz.Digraph:
     """The graph of ``root`` as a ``graphviz.Digraph``.
 
@@ -57,7 +72,9 @@ def draw(
     (default: labels, then ``a, b, c...`` in topological order). ``mark`` flags nodes:
     pass a ``GradcheckReport`` (``gradcheck(..., raise_on_failure=False)``) and draw
     ``report.root`` to see each input whose gradient disagrees, with the numeric
-    derivative it should have had, or pass any iterable of Values.
+    derivative it should have had, or pass any iterable of Values. ``lang`` (``"en"`` or
+    ``"ko"``; default: the language in effect) picks the words of captions, cells and
+    legend, and for Korean a font with Hangul (``theme.KOREAN_FONT``).
 
     >>> from microprop import Value
     >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
@@ -67,7 +84,7 @@ def draw(
     """
     return build(
         root, view=view, step=step, rankdir=rankdir, theme=theme, collapse=collapse,
-        max_nodes=max_nodes, names=names, mark=mark,
+        max_nodes=max_nodes, names=names, mark=mark, lang=lang,
     )  # fmt: skip
 
 
