@@ -127,7 +127,8 @@ def test_catalogue_uses_the_glossary_terms():
     """A message using an English term of the glossary uses its Korean term; none uses a word to avoid."""
     rows = _glossary()
     for english, korean_text in _pairs():
-        plain = re.sub(r"\{[^}]*\}", " ", english)  # placeholders are not words
+        plain = " ".join(re.sub(r"\{[^}]*\}", " ", english).split())  # placeholders are not words
+        korean_text = " ".join(korean_text.split())  # a term may wrap across lines
         for terms, korean, avoid in rows:
             for term in terms:
                 pattern = rf"(?<![\w.\-]){re.escape(term)}(?![\w(.])"  # not in code: x.grad, grads.png
@@ -336,3 +337,18 @@ def test_usage_errors_in_korean(capsys):
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("usage: microprop check ")
     assert err[-1] == "microprop check: error: the following arguments are required: EXPR, name=value"
+
+
+def test_korean_help_fits_80_columns(capsys, monkeypatch):
+    """In an 80-column terminal the Korean help of every subcommand keeps to 80 columns
+    (Hangul counts two), example command lines aside."""
+    import unicodedata
+
+    monkeypatch.setenv("COLUMNS", "80")
+    for command in ("demo", "step", "check", "quiz", "render", "lab"):
+        main([command, "--help", "--lang", "ko"])
+        for line in capsys.readouterr().out.splitlines():
+            if line.lstrip().startswith(("microprop ", "printf ")):
+                continue
+            width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+            assert width <= 80, (command, line)
