@@ -106,10 +106,11 @@ class BadRequest(ValueError):
         self.detail = dict(detail or {})
 
 
-def evaluate(expr: Any, values: Any) -> dict[str, Any]:
+def evaluate(expr: Any, values: Any, have: Any = None, quiz: Any = True) -> dict[str, Any]:
     """The scene of ``expr`` at ``values`` (inputs without a value get 1.0; values
     for names the expression doesn't use are ignored); ``BadRequest`` (400) with the
-    parser's message and caret for a bad expression.
+    parser's message and caret for a bad expression. ``have`` and ``quiz`` as in
+    ``microprop.viz.scene.scene``: the page's layout key, and whether to add the quiz.
 
     >>> evaluate("n = x*w; o = tanh(n)", {"x": 2, "w": 0.5})["names"]
     {'v0': 'x', 'v1': 'w', 'v2': 'n', 'v3': 'o'}
@@ -138,7 +139,10 @@ def evaluate(expr: Any, values: Any) -> dict[str, Any]:
         leaves[name] = Value(float(x) if math.isfinite(x) else x, label=name)
     root = program.evaluate(leaves)
     try:
-        return scene(root, leaves=list(leaves.values()), max_nodes=MAX_NODES)
+        return scene(
+            root, leaves=list(leaves.values()), max_nodes=MAX_NODES,
+            have=have if isinstance(have, str) else None, quiz=quiz is not False,
+        )  # fmt: skip
     except GraphTooLarge as err:
         raise BadRequest(400, str(err)) from None
 
@@ -161,7 +165,8 @@ async def _body(request: Request) -> bytes:
 
 
 async def scene_endpoint(request: Request) -> Response:
-    """POST ``{"expr": ..., "values": {...}}`` -> the scene, or an error as JSON."""
+    """POST ``{"expr": ..., "values": {...}, "have": layout key, "quiz": bool}`` -> the
+    scene, or an error as JSON."""
     try:
         body = await _body(request)
         try:
@@ -170,7 +175,9 @@ async def scene_endpoint(request: Request) -> Response:
             raise BadRequest(400, "the request must be JSON: {expr, values}") from None
         if not isinstance(payload, dict):
             raise BadRequest(400, "the request must be a JSON object: {expr, values}")
-        data = evaluate(payload.get("expr"), payload.get("values", {}))
+        data = evaluate(
+            payload.get("expr"), payload.get("values", {}), payload.get("have"), payload.get("quiz")
+        )
     except BadRequest as err:
         return _error(err.status, str(err), **err.detail)
     return Response(to_json(data), media_type="application/json")
