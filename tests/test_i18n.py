@@ -6,6 +6,7 @@ import gettext
 import os
 import pathlib
 import re
+import shutil
 import string
 import subprocess
 import sys
@@ -16,8 +17,8 @@ from microprop.cli import main
 from microprop.i18n import LOCALE_DIR, from_environment, language, tr
 
 babel = pytest.importorskip("babel")
-from babel.messages.extract import extract_from_dir  # noqa: E402
-from babel.messages.pofile import read_po  # noqa: E402
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PO = LOCALE_DIR / "ko" / "LC_MESSAGES" / "microprop.po"
@@ -242,3 +243,78 @@ def test_readme_korean_block_is_what_step_prints(capsys):
     assert command == '$ microprop step "x * y" x=2 y=-3 --lang ko'
     assert main(["step", "x * y", "x=2", "y=-3", "--lang", "ko"]) == 0
     assert capsys.readouterr().out.splitlines() == expected
+
+
+def _fc_list(pattern: str) -> str:
+    return subprocess.run(["fc-list", pattern, "family"], capture_output=True, text=True, check=False).stdout
+
+
+def test_korean_images_name_fonts_that_have_every_glyph():
+    """A Korean picture names DejaVu Sans and Noto Sans CJK KR, and between them they have
+    every character its labels use (so dot draws no missing-glyph boxes)."""
+    from test_viz import lecture_neuron
+
+    from microprop.viz import to_dot
+    from microprop.viz.theme import KOREAN_FONT
+
+    source = to_dot(lecture_neuron()["o"], step=3, lang="ko")
+    assert f'fontname="{KOREAN_FONT}"' in source and "기울기 0.5" in source
+    if shutil.which("fc-list") is None or (
+        "Noto Sans CJK KR" not in _fc_list(":lang=ko") and not os.environ.get("CI")
+    ):
+        pytest.skip("no Hangul font here (.ci/system-deps.sh hangul installs fonts-noto-cjk)")
+    for ch in sorted({c for c in source if ord(c) > 127}):
+        covered = [font for font in KOREAN_FONT.split(",") if _fc_list(f"{font}:charset={ord(ch):x}")]
+        assert covered, f"no font for {ch!r} (U+{ord(ch):04X})"
+
+
+README_KO = (ROOT / "README.ko.md").read_text(encoding="utf-8")
+
+
+def _ko_blocks(language: str) -> list[str]:
+    return [
+        code
+        for lang, code in re.findall(r"^```(\w*)\n(.*?)^```$", README_KO, flags=re.DOTALL | re.MULTILINE)
+        if lang == language
+    ]
+
+
+def test_readme_ko_neuron_block_and_excerpt():
+    """README.ko.md's neuron block prints the lecture's numbers, and its Korean step excerpt
+    is, line for line, what explain(o, lang="ko") prints for the same neuron."""
+    import contextlib
+    import io
+
+    from microprop.explain import explain
+
+    (code, *_) = _ko_blocks("python")
+    out = io.StringIO()
+    namespace: dict = {}
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.ko.md", "exec"), namespace)  # noqa: S102 - our own README
+    assert out.getvalue().splitlines()[0] == "o = 0.7071"
+    exec(compile(code.split("o.backward()")[0], "README.ko.md", "exec"), namespace)  # noqa: S102
+    text = explain(namespace["o"], lang="ko").splitlines()
+    excerpt = next(block for block in _ko_blocks("") if block.startswith("5단계"))
+    for line in excerpt.strip().splitlines():
+        assert line in text, line
+
+
+def test_readme_ko_transcripts_are_what_the_commands_print(capsys, monkeypatch):
+    """Every `$ microprop ...` transcript in README.ko.md is exactly what the command prints
+    (stdout, then stderr), answers piped in with printf included."""
+    import io
+    import shlex
+
+    transcripts = [block for block in _ko_blocks("") if block.startswith("$ ")]
+    assert len(transcripts) >= 4
+    for block in transcripts:
+        command, *expected = block.splitlines()
+        words = shlex.split(command[2:])
+        if words[0] == "printf":
+            answers, words = words[1].encode().decode("unicode_escape"), words[3:]
+            monkeypatch.setattr("sys.stdin", io.StringIO(answers))
+        assert words[0] == "microprop"
+        main(words[1:])
+        captured = capsys.readouterr()
+        assert (captured.out + captured.err).splitlines() == expected, command
