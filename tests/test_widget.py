@@ -102,6 +102,27 @@ window.rendered = true;
 </script></body></html>"""
 
 
+def host_page(widgets: dict) -> str:
+    """The stand-in notebook page for widgets ``a`` and ``b``."""
+    return HOST.format(
+        css=widgets["a"]._css,
+        esm=to_json(widgets["a"]._esm),
+        scenes=to_json({k: {"scene": w.scene, "dot": w.dot} for k, w in widgets.items()}),
+    )
+
+
+def kernel(w):
+    """The kernel's side of the stand-in: apply the front end's state, answer with the model's."""
+
+    def handle(state: str) -> str:
+        state = json.loads(state)
+        w.quiz = state["quiz"]
+        w.values = state["values"]
+        return json.dumps({"dot": w.dot, "scene": w.scene, "error": w.error})
+
+    return handle
+
+
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium for the module."""
@@ -112,22 +133,8 @@ def browser():
 def host(browser, tmp_path: pathlib.Path):
     """Two Stepper widgets (two lecture neurons) in one page, each with its own kernel."""
     widgets = {"a": Stepper(neuron()), "b": Stepper(neuron())}
-    page = HOST.format(
-        css=widgets["a"]._css,
-        esm=to_json(widgets["a"]._esm),
-        scenes=to_json({k: {"scene": w.scene, "dot": w.dot} for k, w in widgets.items()}),
-    )
-    (tmp_path / "host.html").write_text(page, encoding="utf-8")
+    (tmp_path / "host.html").write_text(host_page(widgets), encoding="utf-8")
     tab = open_tab(browser, "about:blank", local=("file:", "blob:", "about:"))
-
-    def kernel(w):
-        def handle(state: str) -> str:
-            state = json.loads(state)
-            w.quiz = state["quiz"]
-            w.values = state["values"]
-            return json.dumps({"dot": w.dot, "scene": w.scene, "error": w.error})
-
-        return handle
 
     for k, w in widgets.items():
         tab.expose_function(f"kernel_{k}", kernel(w))
