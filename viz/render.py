@@ -19,10 +19,11 @@ from typing import Any
 import graphviz
 
 from microprop.engine import Value
+from microprop.i18n import N_, tr
 
 FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv")
 
-INSTALL = (
+INSTALL = N_(
     "install Graphviz: 'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' "
     "(macOS), 'conda install graphviz', or see https://graphviz.org/download/"
 )
@@ -39,8 +40,12 @@ class GraphvizMissing(RuntimeError):
     def for_format(cls, fmt: str) -> GraphvizMissing:
         """The error for rendering ``fmt``, with the install hint and what works without dot."""
         return cls(
-            f"rendering a .{fmt} needs Graphviz's 'dot' program, which is not on PATH; {INSTALL}. "
-            "Without it, to_dot() and saving to .dot still work."
+            tr(
+                "rendering a .{format} needs Graphviz's 'dot' program, which is not on PATH; {install}. "
+                "Without it, to_dot() and saving to .dot still work.",
+                format=fmt,
+                install=tr(INSTALL),
+            )
         )
 
 
@@ -74,7 +79,13 @@ def save(root: Value, path: str | os.PathLike[str], **options: Any) -> pathlib.P
     path = pathlib.Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise ValueError(f"can't tell the format of {str(path)!r}: use one of {', '.join(FORMATS)}")
+        raise ValueError(
+            tr(
+                "can't tell the format of {path}: use one of {formats}",
+                path=repr(str(path)),
+                formats=", ".join(FORMATS),
+            )
+        )
     digraph = build(root, **options)
     if suffix in (".dot", ".gv"):
         path.write_text(digraph.source, encoding="utf-8")
