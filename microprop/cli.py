@@ -20,7 +20,7 @@ from . import __version__
 from .commands._common import CommandParser
 
 #: subcommand modules under microprop.commands, in the order --help lists them
-COMMANDS: tuple[str, ...] = ("demo", "step", "check", "quiz", "render")
+COMMANDS: tuple[str, ...] = ("demo", "step", "check", "quiz", "render", "doctor")
 
 DESCRIPTION = """\
 microprop: a scalar autograd engine for learning and teaching backpropagation.

@@ -16,13 +16,15 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from microprop.naming import FLAG
+
 
 @dataclass(frozen=True)
 class Theme:
     """One palette (hex colours) and the font every label uses.
 
     >>> THEMES["light"].bg, THEMES["dark"].font
-    ('#ffffff', 'DejaVu Sans')
+    ('#ffffff', 'Helvetica')
     """
 
     name: str
@@ -43,7 +45,9 @@ class Theme:
     flag: str
     cluster_fill: str
     cluster_border: str
-    font: str = "DejaVu Sans"
+    # Helvetica: Graphviz knows its metrics, fontconfig maps it to the system's sans
+    # (DejaVu Sans, Liberation Sans, ...) and graphviz-pure draws it with its own Arimo
+    font: str = "Helvetica"
 
 
 THEMES: dict[str, Theme] = {
@@ -135,5 +139,5 @@ def legend_label(theme: Theme, scale: float, fmt: Callable[[float], str]) -> str
     return (
         f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" COLOR="{theme.border}">'
         f'<TR><TD COLSPAN="5" BORDER="0">grad colour</TD></TR><TR>{cells}</TR>'
-        f'<TR><TD COLSPAN="5" BORDER="0" BGCOLOR="{theme.flag}">nan / inf ⚠</TD></TR></TABLE>>'
+        f'<TR><TD COLSPAN="5" BORDER="0" BGCOLOR="{theme.flag}">nan / inf {FLAG}</TD></TR></TABLE>>'
     )
