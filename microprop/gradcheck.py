@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .engine import Value
+from .naming import fmt, node_names
 
 Fn = Callable[..., Value]
 
@@ -102,12 +103,12 @@ class InputCheck:
 
     def text(self) -> str:
         """One table row: input, point, analytic, numeric, difference, tolerance
-        (``exact`` when a side is inf or nan).
+        (``exact`` when a side is inf or nan: then the row is marked ``??``, inconclusive).
 
         >>> print(InputCheck(0, "x", 0.0, math.inf, math.nan, 0.0).text())
-        FAIL        x at 0            analytic inf            numeric nan...|diff| inf        tol exact
+        ??          x at 0            analytic inf            numeric nan...|diff| inf        tol exact
         """
-        mark = "ok  " if self.ok else "FAIL"
+        mark = "??  " if not self.finite else "ok  " if self.ok else "FAIL"
         tol = f"{self.tolerance:.3g}" if self.finite else "exact"
         return (
             f"{mark} {self.name:>8} at {self.point:<12.6g} analytic {self.analytic:<14.8g} "
@@ -139,6 +140,46 @@ class GradcheckReport:
         True
         """
         return all(c.ok for c in self.checks)
+
+    @property
+    def inconclusive(self) -> tuple[InputCheck, ...]:
+        """The inputs whose analytic or numeric grad is nan or inf: no tolerance can
+        compare them, so they neither pass nor fail (``microprop check`` exits 1).
+
+        >>> report = gradcheck(lambda a: a.exp().log(), [1000.0], raise_on_failure=False, names=["a"])
+        >>> [(c.name, c.analytic, c.numeric) for c in report.inconclusive]
+        [('a', nan, nan)]
+        """
+        return tuple(c for c in self.checks if not c.finite)
+
+    def first_non_finite(self) -> str:
+        """Where the first inf or nan appeared: the first node (in the forward pass) whose
+        value is inf or nan from finite inputs, else the first grad (in the backward pass)
+        that is; ``""`` when the graph holds none.
+
+        >>> gradcheck(lambda a: a.exp().log(), [1000.0], raise_on_failure=False, names=["a"]).first_non_finite()
+        'the first inf or nan: b = exp(a) = exp(1000.0) = inf (exp overflowed)'
+        """
+        if self.root is None:
+            return ""
+        order = self.root.topo_order()
+        names = node_names(self.root, order)
+        for node in order:
+            if node.op is None and not math.isfinite(node.data):
+                return f"the first inf or nan: the input {names[node]} = {fmt(node.data)}"
+            inputs = [p.data for p in node.parents]
+            if node.op is not None and not math.isfinite(node.data) and all(map(math.isfinite, inputs)):
+                args = ", ".join(names[p] for p in node.parents)
+                shown = ", ".join(fmt(x) for x in (*inputs, *node.params))
+                why = "overflowed" if math.isinf(node.data) else "is outside its domain there"
+                return (
+                    f"the first inf or nan: {names[node]} = {node.op.name}({args}) = "
+                    f"{node.op.name}({shown}) = {fmt(node.data)} ({node.op.name} {why})"
+                )
+        for node in reversed(order):
+            if not math.isfinite(node.grad):
+                return f"the first inf or nan of the backward pass: {names[node]}.grad = {fmt(node.grad)}"
+        return ""
 
     @property
     def failures(self) -> tuple[InputCheck, ...]:
@@ -243,9 +284,16 @@ class GradcheckReport:
             f"gradcheck (central differences, eps={self.eps:g}, "
             f"tol = {self.atol:g} + {self.rtol:g}·|numeric|)"
         )
-        failed = f"{len(self.failures)} of {len(self.checks)} gradients disagree"
-        verdict = "all gradients match" if self.ok else failed
-        notes = [] if self.ok else self.notes()
+        total = len(self.checks)
+        failed = [c for c in self.failures if c.finite]
+        verdicts = [f"{len(failed)} of {total} gradients disagree"] if failed else []
+        if self.inconclusive:
+            verdicts.append(
+                f"inconclusive: {len(self.inconclusive)} of {total} gradients are inf or nan (analytic "
+                "or numeric), which no tolerance can compare"
+            )
+        verdict = "; ".join(verdicts) or "all gradients match"
+        notes = [] if not verdicts else [line for line in [self.first_non_finite()] if line] + self.notes()
         return "\n".join([head, *(c.text() for c in self.checks), verdict, *notes])
 
 
