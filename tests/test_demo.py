@@ -41,7 +41,7 @@ def test_demo_prints_backward_steps_and_micrograd_loss(short_tour) -> None:
 
 
 def test_demo_writes_and_lists_every_file(short_tour, dot_program: str) -> None:
-    """Four PNG images and the stepper page, each listed in the closing summary."""
+    """Four PNG images, the stepper page and the training GIF, each listed in the closing summary."""
     out, text = short_tour
     summary = text.split("files written")[1]
     for name in IMAGES:
@@ -50,7 +50,29 @@ def test_demo_writes_and_lists_every_file(short_tour, dot_program: str) -> None:
     page = (out / "neuron_stepper.html").read_text(encoding="utf-8")
     assert "<svg" in page and str(out / "neuron_stepper.html") in summary
     assert "skipped" not in summary
-    assert sorted(p.name for p in out.iterdir()) == sorted([*IMAGES, "neuron_stepper.html"])
+    assert (out / "moons_training.gif").read_bytes().startswith(b"GIF89a")
+    assert str(out / "moons_training.gif") in summary
+    assert sorted(p.name for p in out.iterdir()) == sorted([*IMAGES, "neuron_stepper.html", "moons_training.gif"])
+
+
+def test_training_gif_has_one_frame_per_step(tmp_path: pathlib.Path) -> None:
+    """The animation has a frame per step, each scored with the weights of that step (numpy = Values)."""
+    pytest.importorskip("sklearn")
+    pytest.importorskip("matplotlib")
+    import numpy as np
+    from PIL import Image
+
+    from microprop.commands.demo import animate_boundary, layer_weights, mlp_scores, moons_data, train_moons
+
+    X, y = moons_data()
+    frames: list = []
+    model, history = train_moons(X, y, 3, progress=False, on_step=lambda m: frames.append(layer_weights(m)))
+    assert len(frames) == 3
+    final = mlp_scores(layer_weights(model), X[:5])
+    assert final == pytest.approx([model(list(row)).data for row in X[:5]], rel=1e-12, abs=1e-12)
+    assert not np.allclose(mlp_scores(frames[0], X), mlp_scores(frames[2], X))
+    path = animate_boundary(frames, X, y, tmp_path / "t.gif", h=0.5, history=history)
+    assert Image.open(path).n_frames == 3
 
 
 def test_demo_without_dot_skips_graph_images(tmp_path: pathlib.Path, monkeypatch, capsys) -> None:

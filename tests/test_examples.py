@@ -6,6 +6,7 @@ import importlib.util
 import math
 import pathlib
 
+import numpy as np
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -23,7 +24,8 @@ def load_example(name: str):
 
 def test_every_example_is_tested() -> None:
     """Each examples/*.py file has a test in this module."""
-    tested = {"lecture_neuron", "mazur", "micrograd_moons", "classification", "house_prices", "optimizers"}
+    tested = {"lecture_neuron", "mazur", "micrograd_moons", "classification", "house_prices", "optimizers",
+              "binary_bce", "stability", "weight_decay_graph", "layers_from_scratch", "early_stopping", "rnn_bptt"}  # fmt: skip
     assert {p.stem for p in (ROOT / "examples").glob("*.py")} == tested
 
 
@@ -104,3 +106,98 @@ def test_optimizers_figure(tmp_path: pathlib.Path) -> None:
     assert set(curves) == set(example.OPTIMIZERS)
     assert all(c[-1] < 0.5 * c[0] for c in curves.values())
     assert (tmp_path / "optimizers.png").read_bytes().startswith(PNG)
+
+
+# --- the course notes' syllabus (issue 15) -------------------------------------------------------
+
+
+def test_binary_bce_raw_crawls_standardized_learns(tmp_path: pathlib.Path) -> None:
+    """The label rule holds; on raw inputs lr = 0.0001 stalls near the notes' cost, standardized inputs learn."""
+    pytest.importorskip("matplotlib")
+    example = load_example("binary_bce")
+    X, y = example.make_data(n=200)
+    assert all((label == 1.0) == (min(p) >= 40 and sum(p) >= 180) for p, label in zip(X, y))
+    raw = example.train("raw", 1e-4, epochs=2)
+    standard = example.train("standard", 0.5, epochs=2)
+    assert raw["cost"][0] == standard["cost"][0] == pytest.approx(0.6931471805599453)  # weights start at 0
+    assert raw["cost"][-1] > 0.55 and standard["cost"][-1] < 0.3
+    assert standard["test_accuracy"] > 0.85
+    path = example.plot({"raw": raw, "standard": standard}, tmp_path / "binary_bce.png")
+    assert path.read_bytes().startswith(PNG)
+
+
+def test_stability_parts() -> None:
+    """Sigmoid stacks vanish toward the input, random products explode, constant init gives identical units."""
+    example = load_example("stability")
+    norms = example.vanishing(depth=6, width=4)
+    assert norms["sigmoid"][0] < 1e-2 * norms["sigmoid"][-1]
+    grows = example.exploding(factors=12)
+    assert grows["product"][-1] > 100 * grows["product"][0] and grows["grad of M1"][-1] > 100
+    grads = example.symmetry()
+    assert all(row == grads["constant 0.5"][0] for row in grads["constant 0.5"])
+    assert len({tuple(row) for row in grads["xavier"]}) == len(grads["xavier"])
+    init = example.initialization(depth=4, width=8)
+    assert max(init["xavier"]) / min(init["xavier"]) < max(init["uniform"]) / min(init["uniform"])
+
+
+def test_stability_figure(tmp_path: pathlib.Path) -> None:
+    """main() prints the four parts and writes the figure."""
+    pytest.importorskip("matplotlib")
+    assert load_example("stability").main(["--out", str(tmp_path)]) == 0
+    assert (tmp_path / "stability.png").read_bytes().startswith(PNG)
+
+
+def test_weight_decay_graph_matches_d2l(tmp_path: pathlib.Path, dot_program: str) -> None:
+    """The scalar engine's grads equal d2l's ∂J/∂W1, ∂J/∂W2 formulas; both pictures are drawn, by layer and in full."""
+    example = load_example("weight_decay_graph")
+    for seed in range(3):
+        assert max(example.check(seed=seed).values()) < 1e-14
+    paths = example.draw(tmp_path)
+    assert all(p.read_bytes().startswith(PNG) for p in paths)
+
+
+def test_weight_decay_graph_boxes() -> None:
+    """Collapsed, the graph has exactly the book's boxes W1, z, h, W2, o, L, s, J (plus inputs)."""
+    from microprop.viz import to_dot
+
+    example = load_example("weight_decay_graph")
+    rng = np.random.default_rng(0)
+    graph = example.build(rng.normal(size=2), rng.normal(size=1), rng.normal(size=(2, 2)), rng.normal(size=(1, 2)))
+    scopes = {v.scope for v in graph["J"].topo_order() if v.scope}
+    assert scopes == {"W1", "z", "h", "W2", "o", "L", "s", "J"}
+    dot = to_dot(graph["J"], collapse=True)
+    assert all(f"<b>{name}</b>" in dot or f">{name}<" in dot for name in scopes)
+
+
+def test_layers_from_scratch_formulas(tmp_path: pathlib.Path, dot_program: str) -> None:
+    """Affine/Sigmoid/SoftmaxWithLoss backward formulas equal the scalar engine's grads; pictures drawn."""
+    example = load_example("layers_from_scratch")
+    for seed in range(3):
+        assert max(example.check(seed=seed).values()) < 1e-14
+    paths = example.draw(tmp_path)
+    assert all(p.read_bytes().startswith(PNG) for p in paths)
+
+
+def test_early_stopping_restores_best(tmp_path: pathlib.Path) -> None:
+    """Training stops `patience` epochs after the best validation loss, and the best weights come back."""
+    pytest.importorskip("matplotlib")
+    example = load_example("early_stopping")
+    r = example.train(epochs=400, patience=40)
+    h = r["history"]
+    assert r["stopped"] - r["best_epoch"] == 40 or r["stopped"] == 399
+    assert h["valid"][r["best_epoch"]] == min(h["valid"])
+    assert r["restored"][1] == pytest.approx(min(h["valid"]), rel=1e-12)
+    assert example.plot(r, tmp_path / "es.png").read_bytes().startswith(PNG)
+
+
+def test_rnn_bptt(tmp_path: pathlib.Path, dot_program: str) -> None:
+    """Step contributions add up to ∂L/∂w; with w = 0.5 the gradient reaching step 1 is under 1/10 of step 5's."""
+    pytest.importorskip("matplotlib")
+    example = load_example("rnn_bptt")
+    r = example.gradients(0.5)
+    assert r["dL/dh"][0] < 0.1 * r["dL/dh"][-1]
+    net = example.unroll()
+    assert {v.scope for v in net["loss"].topo_order() if v.scope} == {f"t = {t}" for t in range(1, 6)} | {"output"}
+    assert example.main(["--out", str(tmp_path)]) == 0
+    for name in ("rnn_bptt.png", "rnn_bptt_graph.png"):
+        assert (tmp_path / name).read_bytes().startswith(PNG)

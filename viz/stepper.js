@@ -1,155 +1,536 @@
-// The microprop stepper: one SVG per view, laid out once; each frame only changes
-// texts and classes. Frames come from microprop.viz.frames (frame 0 in full, then
-// what changed), so the page shows exactly what the static step images show.
-(function () {
+// The microprop stepper, one front end for the stepper page, the notebook widget and
+// the lab. mount(el, scene, options) builds everything inside `el` (classes prefixed
+// "mp-", styles scoped to .mp-stepper, keys only while it has focus) and lays the
+// scene's DOT out with Graphviz in WebAssembly (options.Viz, the vendored viz.js).
+// Scenes come from microprop.viz.scene: frames keyed by SVG ids, frame 0 in full,
+// then what changed. update(scene) with the same shape only rewrites numbers.
+// options.onLeaf(values) is called when a leaf's field changes (widget, lab).
+var micropropStepper = (function () {
   "use strict";
-  const data = JSON.parse(document.getElementById("stepper-data").textContent);
-  const $ = (id) => document.getElementById(id);
   const STATUS = ["current", "pending", "partial"];
-  const pos = { forward: 0, backward: 0 };
-  let view = data.start;
-  let timer = null;
+  const MIN_TEXT_PX = 12; // node text never drawn smaller: scroll instead
+  let vizPromise = null;
 
-  // the text element showing the changing number of each node ("data ..." / "grad ...")
-  function indexView(name) {
-    const root = $("svg-" + name);
-    const prefix = data.views[name].prefix;
-    const nodes = {};
-    root.querySelectorAll("g.node").forEach((g) => {
-      const entry = { g: g, text: null };
-      g.querySelectorAll("text").forEach((t) => {
-        if (t.textContent.startsWith(prefix)) {
-          entry.text = t;
-          let p = t.previousElementSibling;
-          while (p && p.tagName.toLowerCase() !== "polygon") p = p.previousElementSibling;
-          if (p) p.classList.add("changing");
-        }
-      });
-      if (g.id.startsWith("o")) g.classList.add("op");
-      nodes[g.id] = entry;
-    });
-    const edges = {};
-    root.querySelectorAll("g.edge").forEach((g) => {
-      edges[g.id] = g;
-      g.querySelectorAll("text").forEach((t) => { // a flagged label's background cell
-        const p = t.previousElementSibling;
-        if (p && p.tagName.toLowerCase() === "polygon") p.classList.add("label-bg");
-      });
-    });
-    return { root: root, prefix: prefix, nodes: nodes, edges: edges };
+  function layout(Viz, dot) {
+    if (!vizPromise) vizPromise = Viz.instance();
+    return vizPromise.then((viz) => viz.renderSVGElement(dot));
   }
-  const dom = { forward: indexView("forward"), backward: indexView("backward") };
 
-  // frame k in full: frame 0 plus the changes of frames 1..k
-  function stateAt(name, k) {
-    const frames = data.views[name].frames;
-    const s = { text: {}, status: {}, edges: {} };
-    for (let i = 0; i <= k; i++) {
-      Object.assign(s.text, frames[i].text || {});
-      Object.assign(s.status, frames[i].status || {});
-      Object.assign(s.edges, frames[i].edges || {});
+  function h(tag, attrs, children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "text") e.textContent = v;
+      else if (k === "class") e.className = v;
+      else e.setAttribute(k, v);
     }
-    s.caption = frames[k].caption;
-    s.current = frames[k].current;
-    s.hot = frames[k].hot || [];
-    return s;
+    (children || []).forEach((c) => e.appendChild(c));
+    return e;
   }
 
-  function render() {
-    const frames = data.views[view].frames;
-    const k = pos[view];
-    const s = stateAt(view, k);
-    const d = dom[view];
-    for (const [id, entry] of Object.entries(d.nodes)) {
-      entry.g.classList.remove(...STATUS);
-      if (id in s.status && s.status[id]) entry.g.classList.add(s.status[id]);
-      if (entry.text && id in s.text) {
-        entry.text.textContent = d.prefix + s.text[id];
-        entry.g.dataset.value = s.text[id];
+  function num(x) {
+    if (typeof x === "string") return Number(x.replace("inf", "Infinity"));
+    return x;
+  }
+
+  function parseAnswer(text) {
+    const raw = text.trim();
+    if (raw.includes("/")) {
+      const [a, b] = raw.split("/", 2).map(Number);
+      return a / b;
+    }
+    return raw === "" ? NaN : Number(raw);
+  }
+
+  function close(a, b) {
+    if (Number.isNaN(b)) return Number.isNaN(a);
+    return Math.abs(a - b) <= Math.max(1e-3 * Math.max(Math.abs(a), Math.abs(b)), 1e-9);
+  }
+
+  function mount(el, scene, options) {
+    const opts = options || {};
+    const ui = {};
+    let data = scene;
+    let view = data.start;
+    const pos = { forward: 0, backward: 0 };
+    let dom = null; // per view: svg, nodes, edges
+    let shape = null;
+    let timer = null;
+    let projector = !!opts.projector;
+    let quizOn = false;
+    let quizIndex = 0; // the next question
+    const score = { right: 0, asked: 0 };
+    let userMoved = false;
+    let onState = null; // the host's listener (URL state in the lab)
+
+    // ---- the DOM, all inside el ----
+    el.classList.add("mp-stepper");
+    el.setAttribute("tabindex", "0");
+    const viewButtons = {};
+    for (const v of ["forward", "backward"]) {
+      viewButtons[v] = h("button", { type: "button", class: "mp-view", "aria-pressed": "false",
+                                    text: v === "forward" ? "Forward" : "Backward" });
+      viewButtons[v].addEventListener("click", () => setView(v));
+    }
+    ui.quiz = h("button", { type: "button", "aria-pressed": "false", "data-testid": "quiz", text: "Quiz",
+                           title: "type each grad before it is revealed (q)" });
+    ui.projector = h("button", { type: "button", "aria-pressed": "false", "data-testid": "projector",
+                                text: "Projector", title: "bigger type, high contrast (p)" });
+    const bar = h("div", { class: "mp-bar" }, [
+      h("span", { class: "mp-group", role: "group", "aria-label": "view" }, [viewButtons.forward, viewButtons.backward]),
+      ui.quiz, ui.projector,
+    ]);
+    ui.leaves = h("div", { class: "mp-leaves" });
+    ui.prev = h("button", { type: "button", "data-testid": "prev", title: "previous step (←)", text: "◀ Prev" });
+    ui.play = h("button", { type: "button", title: "play / pause (space)", text: "▶ Play" });
+    ui.next = h("button", { type: "button", "data-testid": "next", title: "next step (→)", text: "Next ▶" });
+    ui.slider = h("input", { type: "range", min: "0", max: "0", value: "0", "aria-label": "step", class: "mp-slider" });
+    ui.counter = h("span", { class: "mp-counter", "aria-live": "polite" });
+    const controls = h("div", { class: "mp-controls" }, [ui.prev, ui.play, ui.next, ui.slider, ui.counter]);
+    ui.caption = h("pre", { class: "mp-caption", "data-testid": "caption", "aria-live": "polite" });
+    ui.answer = h("input", { type: "text", class: "mp-answer", "data-testid": "quiz-answer", inputmode: "decimal",
+                            "aria-label": "your answer", placeholder: "e.g. -1.5 or 1/2" });
+    ui.question = h("span", { class: "mp-question", "data-testid": "quiz-question" });
+    ui.check = h("button", { type: "button", "data-testid": "quiz-check", text: "Check" });
+    ui.reveal = h("button", { type: "button", "data-testid": "quiz-reveal", text: "Show me" });
+    ui.feedback = h("pre", { class: "mp-feedback", "data-testid": "quiz-hint", "aria-live": "polite" });
+    ui.score = h("span", { class: "mp-score", "data-testid": "quiz-score" });
+    ui.quizBox = h("div", { class: "mp-quizbox" }, [
+      h("div", { class: "mp-ask" }, [ui.question, ui.answer, ui.check, ui.reveal, ui.score]), ui.feedback,
+    ]);
+    ui.quizBox.hidden = true;
+    ui.legend = h("div", { class: "mp-legend" }, [
+      h("span", { class: "mp-edge-key", text: "edge label: local derivative × upstream grad = contribution" }),
+      h("span", { text: " · arrows point the way the grad flows, toward the inputs" }),
+    ]);
+    ui.graph = h("div", { class: "mp-graph", "data-testid": "graph" });
+    ui.panes = { forward: h("div", { class: "mp-pane mp-pane-forward" }), backward: h("div", { class: "mp-pane mp-pane-backward" }) };
+    ui.graph.appendChild(ui.panes.forward);
+    ui.graph.appendChild(ui.panes.backward);
+    ui.error = h("pre", { class: "mp-error", "data-testid": "error", role: "alert" });
+    ui.error.hidden = true;
+    ui.help = h("div", { class: "mp-help",
+      text: "← → step · space play · Home/End first/last · f/b forward/backward · q quiz · p projector · drag to pan" });
+    el.replaceChildren(bar, ui.leaves, controls, ui.caption, ui.quizBox, ui.error, ui.legend, ui.graph, ui.help);
+
+    // ---- layout: both views' SVGs, indexed by id ----
+    function indexView(name, svg) {
+      const prefix = data.views[name].prefix;
+      const nodes = {};
+      svg.querySelectorAll("g.node").forEach((g) => {
+        const texts = [...g.querySelectorAll("text")];
+        const entry = { g: g, name: null, data: null, grad: null, gradCell: null };
+        if (/^v\d+$/.test(g.id)) {
+          entry.name = texts[0] || null;
+          texts.slice(1).forEach((t) => {
+            const cell = t.previousElementSibling && t.previousElementSibling.tagName.toLowerCase() === "polygon"
+              ? t.previousElementSibling : null;
+            if (!entry.data && t.textContent.startsWith("data ")) entry.data = t;
+            else if (!entry.grad && t.textContent.startsWith("grad ")) { entry.grad = t; entry.gradCell = cell; }
+          });
+          const changing = prefix === "data " ? entry.data : entry.grad;
+          let p = changing && changing.previousElementSibling;
+          while (p && p.tagName.toLowerCase() !== "polygon") p = p.previousElementSibling;
+          if (p) p.classList.add("mp-changing");
+          for (const t of [entry.data, entry.grad]) if (t) t.dataset.room = String(t.textContent.length);
+        }
+        if (/^o\d+$/.test(g.id)) g.classList.add("op");
+        nodes[g.id] = entry;
+      });
+      const edges = {};
+      svg.querySelectorAll("g.edge").forEach((g) => {
+        const label = g.querySelector("text");
+        if (label) {
+          label.dataset.room = String(label.textContent.length);
+          const p = label.previousElementSibling;
+          if (p && p.tagName.toLowerCase() === "polygon") p.classList.add("mp-label-bg");
+        }
+        edges[g.id] = { g: g, label: label };
+      });
+      return { svg: svg, prefix: prefix, nodes: nodes, edges: edges };
+    }
+
+    function testids() { // value-NAME / grad-NAME on the backward view's cells
+      const d = dom.backward;
+      for (const [id, name] of Object.entries(data.names)) {
+        const n = d.nodes[id];
+        if (!n) continue;
+        if (n.data) n.data.setAttribute("data-testid", "value-" + name);
+        if (n.grad) n.grad.setAttribute("data-testid", "grad-" + name);
       }
     }
-    if (s.current) {
-      const op = d.nodes["o" + s.current.slice(1)];
-      if (op) op.g.classList.add("current");
-    }
-    for (const [id, g] of Object.entries(d.edges)) {
-      g.classList.remove("hot", "unsent");
-      if (id in s.edges && !s.edges[id]) g.classList.add("unsent");
-    }
-    const hot = s.current ? s.hot.concat(["r" + s.current.slice(1)]) : s.hot;
-    hot.forEach((id) => { if (d.edges[id]) d.edges[id].classList.add("hot"); });
-    if (full && s.current && d.nodes[s.current]) {
-      d.nodes[s.current].g.scrollIntoView({ block: "nearest", inline: "center" });
-    }
-    $("caption").textContent = s.caption;
-    $("slider").max = String(frames.length - 1);
-    $("slider").value = String(k);
-    $("counter").textContent = data.views[view].label + " " + k + " of " + (frames.length - 1);
-    $("prev").disabled = k === 0;
-    $("next").disabled = k === frames.length - 1;
-    document.body.dataset.view = view;
-    document.body.dataset.frame = String(k);
-  }
 
-  function go(k) {
-    const last = data.views[view].frames.length - 1;
-    pos[view] = Math.max(0, Math.min(last, k));
-    render();
-  }
-
-  // fit the window, or full size (scrolling to the current node) for big graphs
-  let full = false;
-  function setZoom(on) {
-    full = on;
-    document.querySelector("main").classList.toggle("full", on);
-    $("zoom").textContent = on ? "Fit" : "Full size";
-    render();
-  }
-
-  function setView(name) {
-    view = name;
-    for (const v of ["forward", "backward"]) {
-      $("svg-" + v).hidden = v !== name;
-      $("view-" + v).setAttribute("aria-pressed", String(v === name));
+    function relayout() {
+      const want = data.shape;
+      return Promise.all(["forward", "backward"].map((v) => layout(opts.Viz, data.dot[v]))).then((svgs) => {
+        if (data.shape !== want) return; // a newer scene arrived meanwhile
+        dom = {};
+        ["forward", "backward"].forEach((v, i) => {
+          const svg = svgs[i];
+          svg.querySelectorAll("title").forEach((t) => t.remove()); // no tooltips of ids
+          svg.removeAttribute("font-family");
+          ui.panes[v].replaceChildren(svg);
+          dom[v] = indexView(v, svg);
+        });
+        shape = want;
+        testids();
+        fit();
+        render();
+      }).catch((err) => showError("the graph could not be laid out: " + err));
     }
-    render();
-  }
 
-  function play(on) {
-    if (timer) { clearInterval(timer); timer = null; }
-    if (on) {
-      if (pos[view] === data.views[view].frames.length - 1) go(0);
-      timer = setInterval(() => {
-        if (pos[view] >= data.views[view].frames.length - 1) play(false);
-        else go(pos[view] + 1);
-      }, 1200);
+    // readable: never shrink node text below MIN_TEXT_PX; projector mode draws bigger
+    function fit() {
+      for (const v of ["forward", "backward"]) {
+        const svg = dom[v].svg;
+        const vb = svg.viewBox.baseVal;
+        if (!vb || !vb.width) continue;
+        let minFont = Infinity;
+        svg.querySelectorAll("g.node text, g.edge text").forEach((t) => {
+          const f = parseFloat(t.getAttribute("font-size"));
+          if (f && f < minFont) minFont = f;
+        });
+        if (!isFinite(minFont)) minFont = 14;
+        const natural = vb.width * 4 / 3; // points to CSS px
+        const avail = Math.max(200, ui.graph.clientWidth - 4);
+        const least = MIN_TEXT_PX * vb.width / minFont; // the width at which the smallest text is 12 px
+        let width = Math.ceil(Math.max(least, Math.min(natural, avail))) + 1;
+        if (projector) width = Math.max(width, natural * 1.5);
+        svg.setAttribute("width", String(width));
+        svg.setAttribute("height", String(width * vb.height / vb.width));
+        svg.style.width = width + "px";
+      }
     }
-    $("play").textContent = timer ? "❚❚ Pause" : "▶ Play";
-  }
 
-  $("prev").addEventListener("click", () => go(pos[view] - 1));
-  $("next").addEventListener("click", () => go(pos[view] + 1));
-  $("play").addEventListener("click", () => play(!timer));
-  $("slider").addEventListener("input", (e) => go(Number(e.target.value)));
-  $("zoom").addEventListener("click", () => setZoom(!full));
-  $("view-forward").addEventListener("click", () => setView("forward"));
-  $("view-backward").addEventListener("click", () => setView("backward"));
-  document.addEventListener("keydown", (e) => {
-    const tag = e.target && e.target.tagName;
-    if (tag === "INPUT" && e.key !== " ") return; // the slider moves itself
-    if (tag === "BUTTON" && (e.key === " " || e.key === "Enter")) return; // a click
-    const keys = {
-      ArrowRight: () => go(pos[view] + 1), ArrowLeft: () => go(pos[view] - 1),
-      Home: () => go(0), End: () => go(Infinity), " ": () => play(!timer), z: () => setZoom(!full),
+    // ---- a frame: classes and texts ----
+    function stateAt(name, k) {
+      const frames = data.views[name].frames;
+      const s = { text: {}, status: {}, edges: {} };
+      for (let i = 0; i <= k; i++) {
+        Object.assign(s.text, frames[i].text || {});
+        Object.assign(s.status, frames[i].status || {});
+        Object.assign(s.edges, frames[i].edges || {});
+      }
+      s.caption = frames[k].caption;
+      s.current = frames[k].current;
+      s.hot = frames[k].hot || [];
+      return s;
+    }
+
+    let overflow = false;
+    function setText(t, text) {
+      if (t.textContent !== text) t.textContent = text;
+      if (text.length > Number(t.dataset.room || 0)) overflow = true;
+    }
+
+    function render() {
+      const frames = data.views[view].frames;
+      pos[view] = Math.max(0, Math.min(frames.length - 1, pos[view]));
+      const k = pos[view];
+      const s = stateAt(view, k);
+      ui.caption.textContent = s.caption;
+      ui.slider.max = String(frames.length - 1);
+      ui.slider.value = String(k);
+      ui.counter.textContent = data.views[view].label + " " + k + " of " + (frames.length - 1);
+      ui.prev.disabled = k === 0;
+      ui.next.disabled = k === frames.length - 1;
+      el.dataset.view = view;
+      el.dataset.frame = String(k);
+      for (const v of ["forward", "backward"]) {
+        ui.panes[v].hidden = v !== view;
+        viewButtons[v].setAttribute("aria-pressed", String(v === view));
+      }
+      ui.legend.hidden = view !== "backward";
+      ui.quizBox.hidden = !(quizOn && view === "backward");
+      if (!dom) return;
+      overflow = false;
+      const d = dom[view];
+      const other = dom[view === "forward" ? "backward" : "forward"];
+      for (const [id, entry] of Object.entries(other.nodes)) { // numbers in the hidden view
+        if (entry.data && id in data.data) setText(entry.data, "data " + data.data[id]);
+      }
+      for (const [id, entry] of Object.entries(d.nodes)) {
+        entry.g.classList.remove(...STATUS);
+        if (s.status[id]) entry.g.classList.add(s.status[id]);
+        const changing = d.prefix === "data " ? entry.data : entry.grad;
+        if (changing && id in s.text) {
+          setText(changing, d.prefix + s.text[id]);
+          entry.g.dataset.value = s.text[id];
+        }
+        if (view === "backward" && entry.data && id in data.data) setText(entry.data, "data " + data.data[id]);
+        if (entry.gradCell && data.grad_fill[id]) entry.gradCell.setAttribute("fill", data.grad_fill[id]);
+      }
+      if (s.current && d.nodes["o" + s.current.slice(1)]) d.nodes["o" + s.current.slice(1)].g.classList.add("current");
+      for (const [id, e] of Object.entries(d.edges)) {
+        e.g.classList.remove("hot", "unsent");
+        if (id in s.edges && !s.edges[id]) e.g.classList.add("unsent");
+        if (e.label && data.edge_text[id] !== undefined && /^e\d+$/.test(id)) setText(e.label, data.edge_text[id]);
+      }
+      const hot = s.current ? s.hot.concat(["r" + s.current.slice(1)]) : s.hot;
+      hot.forEach((id) => { if (d.edges[id]) d.edges[id].g.classList.add("hot"); });
+      if (overflow) { // a number grew past the room the layout left: lay out again
+        shape = null;
+        relayout();
+        return;
+      }
+      if (userMoved && s.current && d.nodes[s.current]) reveal(d.nodes[s.current].g);
+      renderQuiz();
+      if (onState) onState({ view: view, frame: pos[view] });
+    }
+
+    // keep the current node in sight: scroll the graph box (and the page if needed)
+    function reveal(g) {
+      const box = ui.graph.getBoundingClientRect();
+      const r = g.getBoundingClientRect();
+      if (r.left < box.left || r.right > box.right) {
+        ui.graph.scrollLeft += (r.left + r.right) / 2 - (box.left + box.right) / 2;
+      }
+      if (r.top < box.top || r.bottom > box.bottom) {
+        ui.graph.scrollTop += (r.top + r.bottom) / 2 - (box.top + box.bottom) / 2;
+      }
+      const r2 = g.getBoundingClientRect();
+      if (r2.right > window.innerWidth || r2.left < 0 || r2.bottom > window.innerHeight || r2.top < 0) {
+        g.scrollIntoView({ block: "nearest", inline: "nearest" });
+      }
+    }
+
+    // ---- quiz: each grad typed before the step that reveals it ----
+    function pendingQuestion() {
+      if (!quizOn || view !== "backward") return null;
+      const q = data.quiz[quizIndex];
+      return q && q.step === pos.backward + 1 ? q : null;
+    }
+
+    function renderQuiz() {
+      const q = pendingQuestion();
+      if (!quizOn || view !== "backward") return;
+      ui.score.textContent = "score " + score.right + " of " + score.asked;
+      if (q) {
+        ui.question.textContent = q.name + ".grad = ?";
+        ui.answer.disabled = ui.check.disabled = ui.reveal.disabled = false;
+        ui.next.disabled = true;
+        ui.next.title = "answer the question first (or Show me)";
+      } else {
+        ui.question.textContent = pos.backward === data.views.backward.frames.length - 1
+          ? "done" : "next step: no new grad is complete";
+        ui.answer.disabled = ui.check.disabled = ui.reveal.disabled = true;
+        ui.next.title = "next step (→)";
+      }
+    }
+
+    function checkAnswer() {
+      const q = pendingQuestion();
+      if (!q) return;
+      const answer = parseAnswer(ui.answer.value);
+      if (Number.isNaN(answer) && ui.answer.value.trim().toLowerCase() !== "nan") {
+        ui.feedback.textContent = JSON.stringify(ui.answer.value.slice(0, 40)) +
+          " is not a number: type one like -1.5, 0.7071 or 1/2";
+        return;
+      }
+      score.asked += 1;
+      if (close(answer, num(q.truth))) {
+        score.right += 1;
+        ui.feedback.textContent = "right: " + q.name + ".grad = " + q.shown;
+        advance();
+      } else {
+        const slip = q.slips.find((s) => close(answer, s[0]));
+        ui.feedback.textContent = "not quite" + (slip ? ": " + slip[1] : "") + "\ntry again, or press Show me";
+        ui.feedback.classList.add("mp-wrong");
+      }
+      ui.score.textContent = "score " + score.right + " of " + score.asked;
+    }
+
+    function revealAnswer() {
+      const q = pendingQuestion();
+      if (!q) return;
+      ui.feedback.textContent = q.name + ".grad = " + q.shown + "\n" + q.derivation.join("\n");
+      advance();
+    }
+
+    function advance() {
+      ui.answer.value = "";
+      quizIndex += 1;
+      if (!pendingQuestion()) { // every grad of this step answered: show it
+        userMoved = true;
+        pos.backward += 1;
+      }
+      render();
+      if (!ui.feedback.textContent.startsWith("not")) ui.feedback.classList.remove("mp-wrong");
+    }
+
+    function syncQuiz() { // questions before the current step count as done
+      quizIndex = data.quiz.findIndex((q) => q.step > pos.backward);
+      if (quizIndex < 0) quizIndex = data.quiz.length;
+    }
+
+    function setQuiz(on) {
+      quizOn = on;
+      ui.quiz.setAttribute("aria-pressed", String(on));
+      ui.feedback.textContent = "";
+      if (on) {
+        if (view !== "backward") view = "backward";
+        pos.backward = 0;
+        score.right = score.asked = 0;
+        syncQuiz();
+      }
+      render();
+      if (on) ui.answer.focus();
+    }
+
+    // ---- moving ----
+    function go(k) {
+      if (quizOn && view === "backward" && k > pos.backward) {
+        syncQuiz();
+        if (pendingQuestion()) { render(); return; } // answer first
+      }
+      userMoved = true;
+      pos[view] = Math.max(0, Math.min(data.views[view].frames.length - 1, k));
+      if (quizOn) syncQuiz();
+      render();
+    }
+
+    function setView(name) {
+      view = name;
+      render();
+    }
+
+    function play(on) {
+      if (timer) { clearInterval(timer); timer = null; }
+      if (on) {
+        if (pos[view] === data.views[view].frames.length - 1) go(0);
+        timer = setInterval(() => {
+          const before = pos[view];
+          if (before >= data.views[view].frames.length - 1) play(false);
+          else { go(before + 1); if (pos[view] === before) play(false); }
+        }, 1200);
+      }
+      ui.play.textContent = timer ? "❚❚ Pause" : "▶ Play";
+    }
+
+    function setProjector(on) {
+      projector = on;
+      el.classList.toggle("mp-projector", on);
+      ui.projector.setAttribute("aria-pressed", String(on));
+      if (dom) { fit(); render(); }
+    }
+
+    function showError(message) {
+      ui.error.textContent = message || "";
+      ui.error.hidden = !message;
+    }
+
+    // ---- leaves: a number field and a slider each (when a kernel or server recomputes) ----
+    const leafInputs = {};
+    function buildLeaves() {
+      ui.leaves.replaceChildren();
+      for (const k of Object.keys(leafInputs)) delete leafInputs[k];
+      if (!opts.onLeaf) return;
+      for (const leaf of data.leaves) {
+        const value = num(leaf.value);
+        const field = h("input", { type: "number", step: "any", class: "mp-leaf-field",
+                                  "data-testid": "leaf-" + leaf.name, "aria-label": leaf.name });
+        field.value = String(value);
+        const span = Math.max(2, Math.abs(value) * 2);
+        const slider = h("input", { type: "range", class: "mp-leaf-slider", min: String(-span), max: String(span),
+                                   step: String(span / 100), "aria-label": leaf.name + " slider" });
+        slider.value = String(value);
+        field.addEventListener("change", () => { slider.value = field.value; changed(); });
+        slider.addEventListener("input", () => { field.value = slider.value; changed(); });
+        leafInputs[leaf.name] = { field: field, slider: slider };
+        ui.leaves.appendChild(h("label", { class: "mp-leaf" }, [
+          h("span", { class: "mp-leaf-name", text: leaf.name }), field, slider,
+        ]));
+      }
+    }
+
+    function leafValues() {
+      const out = {};
+      for (const [name, inp] of Object.entries(leafInputs)) out[name] = Number(inp.field.value);
+      return out;
+    }
+
+    function changed() {
+      const values = leafValues();
+      if (Object.values(values).some((v) => Number.isNaN(v))) return;
+      opts.onLeaf(values);
+    }
+
+    function update(next) {
+      const sameLeaves = JSON.stringify(next.leaves.map((l) => l.name)) === JSON.stringify(data.leaves.map((l) => l.name));
+      data = next;
+      if (!sameLeaves) buildLeaves();
+      else for (const leaf of data.leaves) { // the server's values, unless being typed
+        const inp = leafInputs[leaf.name];
+        if (inp && document.activeElement !== inp.field) inp.field.value = String(num(leaf.value));
+      }
+      showError("");
+      if (quizOn) syncQuiz();
+      if (data.shape !== shape) {
+        shape = null;
+        return relayout();
+      }
+      render();
+      return Promise.resolve();
+    }
+
+    // ---- events ----
+    ui.prev.addEventListener("click", () => go(pos[view] - 1));
+    ui.next.addEventListener("click", () => go(pos[view] + 1));
+    ui.play.addEventListener("click", () => play(!timer));
+    ui.slider.addEventListener("input", () => go(Number(ui.slider.value)));
+    ui.quiz.addEventListener("click", () => setQuiz(!quizOn));
+    ui.projector.addEventListener("click", () => setProjector(!projector));
+    ui.check.addEventListener("click", checkAnswer);
+    ui.reveal.addEventListener("click", revealAnswer);
+    ui.answer.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); checkAnswer(); } });
+    el.addEventListener("keydown", (e) => {
+      const t = e.target;
+      const tag = t && t.tagName;
+      if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (t && t.isContentEditable)) return;
+      if (tag === "BUTTON" && (e.key === " " || e.key === "Enter")) return; // a click
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      const keys = {
+        ArrowRight: () => go(pos[view] + 1), ArrowLeft: () => go(pos[view] - 1),
+        Home: () => go(0), End: () => go(Infinity), " ": () => play(!timer),
+        f: () => setView("forward"), b: () => setView("backward"),
+        q: () => setQuiz(!quizOn), p: () => setProjector(!projector),
+      };
+      if (keys[e.key]) { e.preventDefault(); e.stopPropagation(); keys[e.key](); }
+    });
+    let drag = null; // drag to pan
+    ui.graph.addEventListener("pointerdown", (e) => {
+      if (e.button !== 0) return;
+      drag = { x: e.clientX, y: e.clientY, left: ui.graph.scrollLeft, top: ui.graph.scrollTop };
+    });
+    ui.graph.addEventListener("pointermove", (e) => {
+      if (!drag) return;
+      ui.graph.scrollLeft = drag.left - (e.clientX - drag.x);
+      ui.graph.scrollTop = drag.top - (e.clientY - drag.y);
+    });
+    for (const ev of ["pointerup", "pointerleave", "pointercancel"]) ui.graph.addEventListener(ev, () => { drag = null; });
+    if (typeof ResizeObserver !== "undefined") {
+      let lastWidth = 0;
+      new ResizeObserver(() => {
+        if (dom && ui.graph.clientWidth !== lastWidth) { lastWidth = ui.graph.clientWidth; fit(); }
+      }).observe(ui.graph);
+    }
+
+    buildLeaves();
+    if (projector) el.classList.add("mp-projector");
+    const ready = relayout();
+    const api = {
+      ready: ready, update: update, go: go, setView: setView, setQuiz: setQuiz, setProjector: setProjector,
+      showError: showError, leafValues: leafValues,
+      state: () => ({ view: view, frame: pos[view], quiz: quizOn, projector: projector }),
+      setState: (st) => {
+        if (st.view === "forward" || st.view === "backward") view = st.view;
+        if (Number.isFinite(st.frame)) pos[view] = st.frame;
+        render();
+      },
+      listen: (fn) => { onState = fn; },
     };
-    if (keys[e.key]) { e.preventDefault(); keys[e.key](); }
-  });
+    el.micropropStepper = api;
+    return api;
+  }
 
-  window.stepper = {
-    go: go, setView: setView, setZoom: setZoom, state: () => ({ view: view, frame: pos[view] }),
-  };
-  setView(view);
-  // a graph more than twice as wide as the window is unreadable when fitted
-  const svg = $("svg-" + view).querySelector("svg");
-  if (svg && svg.width.baseVal.value > 2 * $("svg-" + view).clientWidth) setZoom(true);
+  return { mount: mount };
 })();

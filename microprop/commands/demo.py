@@ -21,7 +21,8 @@ Run the tour on built-in data (no network, no arguments needed):
      backward (grads), and the page that steps through both passes in a browser;
   2. micrograd's demo: an MLP(2, [16, 16, 1]) learns the two-moons data (100 points)
      with a max-margin loss, L2 regularization and SGD, reproducing micrograd's
-     losses; then its decision boundary and its loss curve as images. The graph is
+     losses; then its decision boundary, its loss curve and an animation of the
+     boundary over the steps (moons_training.gif) as images. The graph is
      built once and replayed with numpy (microprop.replay: the same numbers, bit for
      bit, in a fraction of the time); --scalar rebuilds it every step, as micrograd.
 Every file written goes into DIR, listed at the end. Graph images need Graphviz's
@@ -149,12 +150,15 @@ def moons_data():  # -> tuple[np.ndarray, np.ndarray]
     return X, y * 2 - 1
 
 
-def train_moons(X, y, steps: int, progress: bool = True, replay: bool = True):  # -> tuple[MLP, History]
+def train_moons(
+    X, y, steps: int, progress: bool = True, replay: bool = True, on_step=None
+):  # -> tuple[MLP, History]
     """micrograd's training loop on microprop's nn, losses and optim: the same numbers.
 
     With ``replay`` the loss graph is built once and replayed with numpy
     (``microprop.replay``), which gives the scalar engine's numbers bit for bit; without
-    it the graph is rebuilt every step, as in micrograd.
+    it the graph is rebuilt every step, as in micrograd. ``on_step(model)``, if given, is
+    called before each update (the animation keeps the weights it sees).
 
     >>> X, y = moons_data()
     >>> model, history = train_moons(X[:10], y[:10], 2, progress=False)
@@ -189,6 +193,8 @@ def train_moons(X, y, steps: int, progress: bool = True, replay: bool = True):  
             else:
                 loss, scores = build()
         accuracy = sum((yi > 0) == (s.data > 0) for yi, s in zip(y, scores)) / len(y)
+        if on_step is not None:
+            on_step(model)
         opt.zero_grad()
         if tape is not None:
             tape.backward()
@@ -227,6 +233,79 @@ def plot_boundary(model, X, y, path: pathlib.Path, h: float = 0.1) -> pathlib.Pa
     ax.set_title("MLP(2, [16, 16, 1]) on two moons: decision boundary (score = 0)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def mlp_scores(weights: list, points):  # -> np.ndarray
+    """An MLP's scores for many points at once, with numpy: ``weights`` is one ``(W, b,
+    relu?)`` per layer (the demo's MLP: relu hidden layers, a linear output).
+
+    >>> import numpy as np
+    >>> mlp_scores([(np.array([[1.0, -1.0]]), np.array([0.5]), False)], np.array([[2.0, 1.0]]))
+    array([1.5])
+    """
+    import numpy as np
+
+    a = points
+    for W, b, relu in weights:
+        a = a @ W.T + b
+        if relu:
+            a = np.maximum(a, 0.0)
+    return a[:, 0]
+
+
+def layer_weights(model) -> list:
+    """The model's current ``(W, b, relu?)`` per layer, as numpy arrays (for ``mlp_scores``)."""
+    import numpy as np
+
+    return [
+        (
+            np.array([[w.data for w in n.w] for n in layer.neurons]),
+            np.array([n.b.data for n in layer.neurons]),
+            layer.neurons[0].activation == "relu",
+        )
+        for layer in model.layers
+    ]
+
+
+def animate_boundary(frames: list, X, y, path: pathlib.Path, h: float = 0.1, history=None) -> pathlib.Path:
+    """A GIF of the decision boundary, one frame per training step (``frames`` holds
+    ``layer_weights`` of each step), scored on the grid with numpy; with the training
+    ``history``, each frame's title gives that step's loss and accuracy.
+
+    >>> import tempfile
+    >>> X, y = moons_data(); frames = []
+    >>> _ = train_moons(X[:4], y[:4], 2, progress=False, on_step=lambda m: frames.append(layer_weights(m)))
+    >>> animate_boundary(frames, X, y, pathlib.Path(tempfile.mkdtemp()) / "t.gif", h=0.5).read_bytes()[:6]
+    b'GIF89a'
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.animation import FuncAnimation, PillowWriter
+
+    xx, yy = np.meshgrid(
+        np.arange(X[:, 0].min() - 1, X[:, 0].max() + 1, h), np.arange(X[:, 1].min() - 1, X[:, 1].max() + 1, h)
+    )
+    grid = np.c_[xx.ravel(), yy.ravel()]
+    fig, ax = plt.subplots(figsize=(5, 4.2))
+
+    def draw(k: int) -> None:
+        ax.clear()
+        scores = mlp_scores(frames[k], grid).reshape(xx.shape)
+        bounds = [min(scores.min(), 0.0) - 1, 0.0, max(scores.max(), 0.0) + 1]
+        ax.contourf(xx, yy, scores, levels=bounds, colors=["#fdae61", "#abdda4"], alpha=0.9)
+        if scores.min() < 0 < scores.max():
+            ax.contour(xx, yy, scores, levels=[0.0], colors="k", linewidths=1)
+        ax.scatter(X[:, 0], X[:, 1], c=y, s=25, cmap=plt.cm.Spectral, edgecolors="k", linewidths=0.5)
+        ax.set(xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()), xticks=[], yticks=[])
+        title = f"step {k}"
+        if history is not None:
+            title += f": loss {history.loss[k]:.4f}, accuracy {history.accuracy[k]:.0%}"
+        ax.set_title(title)
+
+    animation = FuncAnimation(fig, draw, frames=len(frames))
+    animation.save(str(path), writer=PillowWriter(fps=10), dpi=72)
     plt.close(fig)
     return path
 
@@ -270,7 +349,10 @@ def _moons_part(tour: Tour, steps: int, replay: bool) -> None:
         )
         return
     start = time.perf_counter()
-    model, history = train_moons(X, y, steps, replay=replay)
+    frames: list = []
+    model, history = train_moons(
+        X, y, steps, replay=replay, on_step=lambda m: frames.append(layer_weights(m))
+    )
     seconds = time.perf_counter() - start
     how = "graph built once, replayed with numpy" if replay else "graph rebuilt every step"
     print(f"step 0 loss {history.loss[0]!r} (micrograd: 0.8958441028683222)")
@@ -280,6 +362,7 @@ def _moons_part(tour: Tour, steps: int, replay: bool) -> None:
     )
     tour.written.append(plot_boundary(model, X, y, tour.out / "moons_boundary.png"))
     tour.written.append(plot_history(history, tour.out / "moons_loss.png"))
+    tour.written.append(animate_boundary(frames, X, y, tour.out / "moons_training.gif", history=history))
 
 
 def run(args: argparse.Namespace) -> int:
