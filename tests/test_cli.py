@@ -272,7 +272,7 @@ def test_doctor_names_the_renderer_fonts_and_extras(tmp_path: pathlib.Path) -> N
         .splitlines()
     ]
     assert renderers == (["dot"] if shutil.which("dot") else []) + ["graphviz-pure"]
-    assert "fonts: pictures ask for Helvetica" in result.stdout
+    assert "fonts: pictures ask for DejaVu Sans" in result.stdout
     assert "  lint   ruff " in result.stdout and "  demo   matplotlib " in result.stdout
     bare = subprocess.run(
         [sys.executable, "-m", "microprop", "doctor"],

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,8 @@ from microprop.engine import Value
 
 FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv")
 PURE_FORMATS = ("svg", "png")  # what graphviz-pure writes (no pdf)
+PURE_FONT = "Helvetica"  # graphviz-pure knows its metrics and draws it with its built-in Arimo
+PURE_FONT = "Helvetica"  # graphviz-pure knows its metrics and draws it with its built-in Arimo
 
 INSTALL = (
     "install Graphviz: 'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' "
@@ -121,10 +124,13 @@ def pipe(digraph: graphviz.Digraph, fmt: str) -> bytes:
     True
     """
     renderer = renderer_for(fmt)
+    source = digraph.source
+    if renderer.name == "graphviz-pure":  # no metrics for the theme's font: its own Helvetica
+        source = re.sub(r'fontname="[^"]*"', f'fontname="{PURE_FONT}"', source)
     try:
         done = subprocess.run(
             [renderer.path, f"-T{fmt}"],
-            input=digraph.source.encode("utf-8"),
+            input=source.encode("utf-8"),
             capture_output=True,
             check=False,
         )

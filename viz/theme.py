@@ -24,7 +24,7 @@ class Theme:
     """One palette (hex colours) and the font every label uses.
 
     >>> THEMES["light"].bg, THEMES["dark"].font
-    ('#ffffff', 'Helvetica')
+    ('#ffffff', 'DejaVu Sans')
     """
 
     name: str
@@ -45,9 +45,9 @@ class Theme:
     flag: str
     cluster_fill: str
     cluster_border: str
-    # Helvetica: Graphviz knows its metrics, fontconfig maps it to the system's sans
-    # (DejaVu Sans, Liberation Sans, ...) and graphviz-pure draws it with its own Arimo
-    font: str = "Helvetica"
+    # DejaVu Sans for dot and the stepper page (which lays out in the browser with the
+    # same font); graphviz-pure, which has no metrics for it, draws Helvetica (its Arimo)
+    font: str = "DejaVu Sans"
 
 
 THEMES: dict[str, Theme] = {

@@ -73,7 +73,7 @@ def extras() -> dict[str, list[tuple[str, str]]]:
 
 def run(args: argparse.Namespace) -> int:
     """Print the report; 0 when some renderer can draw .svg and .png, else 1."""
-    from ..viz.render import renderers
+    from ..viz.render import PURE_FONT, renderers
     from ..viz.theme import THEMES
 
     font = THEMES["light"].font
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     if any(r.name == "dot" for r in found):
         drawn.append(f"dot draws it with {system_font or 'the system sans-serif font'}")
     if any(r.name == "graphviz-pure" for r in found):
-        drawn.append("graphviz-pure draws it with its built-in Arimo")
+        drawn.append(f"graphviz-pure draws {PURE_FONT} instead, with its built-in Arimo")
     print("; ".join(drawn) or "nothing draws it")
     print("optional extras (pip install 'microprop[NAME]'):")
     groups = extras()
