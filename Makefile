@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= microprop-demo
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint clean messages
 
 demo: $(VENV)/.installed-demo
 	@bash .ci/system-deps.sh dot
@@ -27,6 +27,16 @@ $(VENV)/.installed-%: setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[$*]'
 	touch $@
+
+# Learner-facing text: extract the messages (tr/ntr/N_), merge them into the Korean
+# catalogue, compile it. The .mo is committed (no build step needs Babel); a test checks
+# it matches the .po. Translate new entries in microprop/locale/ko/LC_MESSAGES/microprop.po.
+LOCALE := microprop/locale
+messages: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F babel.cfg -k tr -k ntr:1,2 -k N_ --no-location --sort-output \
+	  --project microprop --copyright-holder "microprop authors" -o $(LOCALE)/microprop.pot .
+	$(BIN)/pybabel update -D microprop -i $(LOCALE)/microprop.pot -d $(LOCALE) -l ko --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile --statistics -D microprop -d $(LOCALE) -l ko
 
 clean:
 	rm -rf $(VENV) $(OUT) build *.egg-info

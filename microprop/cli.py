@@ -17,14 +17,17 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .commands._common import CommandParser
+from .commands._common import CommandParser, HelpFormatter, add_lang_argument, lang_in
+from .i18n import N_, language, tr
 
 #: subcommand modules under microprop.commands, in the order --help lists them
 COMMANDS: tuple[str, ...] = ("demo", "step", "check", "quiz", "render", "doctor")
 
-DESCRIPTION = """\
+DESCRIPTION = N_(
+    """\
 microprop: a scalar autograd engine for learning and teaching backpropagation.
 Type an expression, give its variables values, and watch backprop happen."""
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,14 +39,20 @@ def build_parser() -> argparse.ArgumentParser:
     """
     parser = argparse.ArgumentParser(
         prog="microprop",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="Run 'microprop SUBCOMMAND --help' for the options and examples of each.",
+        description=tr(DESCRIPTION),
+        formatter_class=HelpFormatter,
+        epilog=tr("Run 'microprop SUBCOMMAND --help' for the options and examples of each."),
     )
-    parser.add_argument("--version", action="version", version=f"microprop {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"microprop {__version__}",
+        help=tr("show program's version number and exit"),
+    )
+    add_lang_argument(parser)
     if COMMANDS:
         subparsers = parser.add_subparsers(
-            title="subcommands", dest="command", metavar="SUBCOMMAND", parser_class=CommandParser
+            title=tr("subcommands"), dest="command", metavar="SUBCOMMAND", parser_class=CommandParser
         )
         for name in COMMANDS:
             importlib.import_module(f"microprop.commands.{name}").register(subparsers)
@@ -59,13 +68,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     all gradients match
     0
     """
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    with language(lang_in(argv)):
+        return _run(build_parser(), argv)
+
+
+def _run(parser: argparse.ArgumentParser, argv: list[str]) -> int:
     try:
         args, extra = parser.parse_known_args(argv)
         if extra and hasattr(args, "assignments") and not any(x.startswith("-") for x in extra):
             args.assignments += extra  # name=value after an option: "EXPR --eps 1e-7 x=1"
         elif extra:
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+            parser.error(tr("unrecognized arguments: {arguments}", arguments=" ".join(extra)))
     except SystemExit as exit_:  # --help, --version and usage errors
         return int(exit_.code or 0)
     func = getattr(args, "func", None)

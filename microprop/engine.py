@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,8 +26,21 @@ _ADD, _MUL, _POW, _POWV = OPS["add"], OPS["mul"], OPS["pow"], OPS["powv"]
 _EXP, _LOG, _TANH, _RELU, _SIGMOID = OPS["exp"], OPS["log"], OPS["tanh"], OPS["relu"], OPS["sigmoid"]
 _SOFTPLUS, _LEAKY_RELU, _ELU, _ABS = OPS["softplus"], OPS["leaky_relu"], OPS["elu"], OPS["abs"]
 
-_grad_enabled = True
-_anomaly = False
+
+class _GradMode(threading.local):
+    """Each thread's grad mode (as in PyTorch): ``no_grad()`` in one thread leaves the others recording."""
+
+    enabled = True
+
+
+_grad_mode = _GradMode()
+# threads inside no_grad() right now: while none is, ops skip the thread-local look-up
+_grad_off_count = 0
+_grad_off_lock = threading.Lock()
+_anomaly = False  # process-wide, as PyTorch's detect_anomaly
+# one backward pass (or topo_order walk) at a time: walks mark nodes, and passes reset and
+# accumulate grads of shared nodes; two at once over one graph would corrupt both
+_walk_lock = threading.RLock()
 
 
 class AnomalyError(FloatingPointError):
@@ -41,7 +55,7 @@ class AnomalyError(FloatingPointError):
     """
 
 
-def _as_float(x: Any) -> float:
+def _as_float(x: Any, what: str = "Value data") -> float:
     if type(x) is float:
         return x
     if isinstance(x, numbers.Real) and not isinstance(x, Value):
@@ -52,7 +66,7 @@ def _as_float(x: Any) -> float:
     shape = getattr(x, "shape", None)
     if shape == () and getattr(x, "dtype", None) is not None and x.dtype.kind in "biuf":
         return float(x)  # 0-d numpy array
-    raise TypeError(f"Value data must be a real number, not {type(x).__name__}: {x!r}"[:200])
+    raise TypeError(f"{what} must be a real number, not {type(x).__name__}: {x!r}"[:200])
 
 
 class Value:
@@ -114,12 +128,16 @@ class Value:
         Iterative depth-first post-order, so a 1,000,000-op chain needs no recursion;
         parents are visited in order, so the result is deterministic. (Each walk marks
         the nodes it reaches with a fresh token: two walks must not run at once, from
-        two threads, over one graph.)
+        two threads, over one graph: a process-wide lock runs them one at a time.)
 
         >>> a = Value(1.0, label="a"); b = a * Value(2.0, label="two"); c = b + a
         >>> [v.op.name if v.op else v.label for v in c.topo_order()]
         ['a', 'two', 'mul', 'add']
         """
+        with _walk_lock:
+            return self._topo_order()
+
+    def _topo_order(self) -> list[Value]:
         walk = object()  # this walk's mark
         order: list[Value] = []
         stack: list[Value | None] = [self]
@@ -148,37 +166,49 @@ class Value:
         """Fill ``grad`` of every node this value depends on (d self / d node).
 
         Leaf grads accumulate across calls (call ``zero_grad`` between steps); grads of
-        intermediate nodes are reset first, so a second pass never double counts.
+        intermediate nodes are reset first, so a second pass never double counts. Each
+        node sends ``local × grad`` to each input, except where the op's row masks the
+        input (relu at out <= 0, ``a ** 0``): there it sends exactly 0, as PyTorch does,
+        even for an inf or nan grad. Passes from several threads run one at a time.
         ``on_step(node, locals)``, if given, is called after each node has sent its
         grad to its parents, with the local derivatives it used (the explainer's view).
 
         >>> x = Value(2.0); y = x * x; y.backward(); y.backward(); x.grad
         8.0
         """
-        order = self.topo_order()
-        for node in order:
-            if node.op is not None:
-                node.grad = 0.0
-        self.grad += grad
-        anomaly = _anomaly
-        for node in reversed(order):
-            op = node.op
-            if op is None:
-                continue
-            g = node.grad
-            a, b = node._a, node._b
-            # an op node always has its input a (only a leaf's is None): no check in this loop
-            if b is None:
-                locals_ = op.partials(node.data, a.data, *node.params)  # type: ignore[union-attr]
-                a.grad += locals_[0] * g  # type: ignore[union-attr]  # the chain rule: d root/d a += d node/d a × d root/d node
-            else:
-                locals_ = op.partials(node.data, a.data, b.data)  # type: ignore[union-attr]
-                a.grad += locals_[0] * g  # type: ignore[union-attr]  # the same, for each of the two inputs
-                b.grad += locals_[1] * g
-            if anomaly:
-                _check_grads(node, locals_)
-            if on_step is not None:
-                on_step(node, locals_)
+        seed = grad if type(grad) is float else _as_float(grad, "backward's grad")
+        with _walk_lock:  # two passes at once over shared nodes would mix their grads
+            order = self._topo_order()
+            for node in order:
+                if node.op is not None:
+                    node.grad = 0.0
+            self.grad += seed
+            for node in reversed(order):
+                op = node.op
+                if op is None:
+                    continue
+                g = node.grad
+                a, b = node._a, node._b
+                # an op node always has its input a (only a leaf's is None): no check in this loop
+                if b is None:
+                    locals_ = op.partials(node.data, a.data, *node.params)  # type: ignore[union-attr]
+                    # the chain rule: d root/d a += d node/d a × d root/d node
+                    sent = locals_[0] * g
+                    if sent != sent:  # noqa: PLR0124  nan (cheaper than isnan): masked to 0 as PyTorch, or an anomaly
+                        sent = _nan_sent(node, 0, locals_[0])
+                    a.grad += sent  # type: ignore[union-attr]
+                else:
+                    locals_ = op.partials(node.data, a.data, b.data)  # type: ignore[union-attr]
+                    sent = locals_[0] * g  # the same, for each of the two inputs
+                    if sent != sent:  # noqa: PLR0124
+                        sent = _nan_sent(node, 0, locals_[0])
+                    a.grad += sent  # type: ignore[union-attr]
+                    sent = locals_[1] * g
+                    if sent != sent:  # noqa: PLR0124
+                        sent = _nan_sent(node, 1, locals_[1])
+                    b.grad += sent
+                if on_step is not None:
+                    on_step(node, locals_)
 
     # --- building nodes ------------------------------------------------------------------
 
@@ -188,7 +218,7 @@ class Value:
         out.grad = 0.0
         out.label = out.scope = ""
         out._seen = None
-        if _grad_enabled:
+        if not _grad_off_count or _grad_mode.enabled:
             out.op, out._a, out.params = op, self, params
         else:
             out.op = out._a = None
@@ -205,7 +235,7 @@ class Value:
         out.params = ()
         out.label = out.scope = ""
         out._seen = None
-        if _grad_enabled:
+        if not _grad_off_count or _grad_mode.enabled:
             out.op = op
             out._a = self
             out._b = other
@@ -226,7 +256,7 @@ class Value:
     def __pow__(self, other: Value | Number) -> Value:
         if type(other) is Value:
             return self._binary(_POWV, other)
-        return self._unary(_POW, (_as_float(other),))
+        return self._unary(_POW, (_as_float(other, "an exponent"),))
 
     def __rpow__(self, other: Number) -> Value:  # other ** self
         return Value(other)._binary(_POWV, self)
@@ -313,7 +343,7 @@ class Value:
         >>> Value(-2.0).leaky_relu(0.1).data
         -0.2
         """
-        return self._unary(_LEAKY_RELU, (float(slope),))
+        return self._unary(_LEAKY_RELU, (_as_float(slope, "leaky_relu's slope"),))
 
     def elu(self, alpha: float = 1.0) -> Value:
         """``self`` if positive else ``alpha·(e**self - 1)``.
@@ -321,7 +351,7 @@ class Value:
         >>> Value(0.0).elu().data
         0.0
         """
-        return self._unary(_ELU, (float(alpha),))
+        return self._unary(_ELU, (_as_float(alpha, "elu's alpha"),))
 
     def abs(self) -> Value:
         """``|self|``; abs'(0) = 0 as in PyTorch.
@@ -358,7 +388,7 @@ def apply(op: Op | str, *inputs: Value | Number, params: Iterable[float] = ()) -
     values = [x if isinstance(x, Value) else Value(x) for x in inputs]
     if len(values) != row.arity:
         raise TypeError(f"{row.name} takes {row.arity} input(s), got {len(values)}")
-    floats = tuple(_as_float(p) for p in params)
+    floats = tuple(_as_float(p, f"{row.name}'s parameter") for p in params)
     if len(floats) != len(row.params):
         names = f" ({', '.join(row.params)})" if row.params else ""
         raise TypeError(f"{row.name} takes {len(row.params)} parameter(s){names}, got {len(floats)}")
@@ -381,31 +411,42 @@ def zero_grad(values: Iterable[Value]) -> None:
 def no_grad() -> Iterator[None]:
     """Ops inside build no graph: for optimizer updates and evaluation.
 
+    Grad mode belongs to the thread (as in PyTorch): other threads keep recording.
+
     >>> with no_grad():
     ...     y = Value(2.0) * 3
     >>> y.is_leaf()
     True
     """
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
+    global _grad_off_count
+    mode = _grad_mode
+    previous, mode.enabled = mode.enabled, False
+    with _grad_off_lock:
+        _grad_off_count += 1
     try:
         yield
     finally:
-        _grad_enabled = previous
+        mode.enabled = previous
+        with _grad_off_lock:
+            _grad_off_count -= 1
 
 
 def is_grad_enabled() -> bool:
-    """Whether ops record the graph (False inside ``no_grad()``).
+    """Whether ops in this thread record the graph (False inside ``no_grad()``).
 
     >>> is_grad_enabled()
     True
     """
-    return _grad_enabled
+    return _grad_mode.enabled
 
 
 @contextmanager
 def detect_anomaly() -> Iterator[None]:
-    """Raise ``AnomalyError`` at the first op whose value or grad becomes nan.
+    """Raise ``AnomalyError`` at the first op whose value becomes nan in forward, or
+    that sends a nan grad to an input in backward.
+
+    The switch is process-wide, as in PyTorch: while one thread is inside, ops and
+    backward passes of every thread are checked.
 
     >>> with detect_anomaly():
     ...     Value(-1.0, label="x").log()
@@ -430,15 +471,39 @@ def _check_value(out: Value, op: Op, inputs: tuple[Value, ...]) -> None:
         raise AnomalyError(f"{op.name} produced nan in forward from inputs {_describe(inputs)}")
 
 
-def _check_grads(node: Value, locals_: tuple[float, ...]) -> None:
-    if math.isnan(node.grad):
-        return  # reported where it first appeared
-    for i, parent in enumerate(node.parents):
-        if math.isnan(parent.grad):
-            name = node.label or "?"
-            op = node.op.name if node.op else "?"
-            raise AnomalyError(
-                f"{op} node {name} (data={node.data!r}, grad={node.grad!r}) produced "
-                f"a nan grad for input {i} ({_describe([parent])}, local derivative "
-                f"{locals_[i]!r}); inputs {_describe(node.parents)}"
-            )
+def contribution(node: Value, slot: int, local: float) -> float:
+    """What ``backward()`` adds into ``node.parents[slot].grad``: ``local × node.grad``,
+    or exactly 0 where the op's row masks that input (``Op.mask``).
+
+    >>> y = Value(-1.0).relu(); y.grad = math.inf
+    >>> contribution(y, 0, 0.0)  # masked: PyTorch's backward returns 0 here
+    0.0
+    >>> z = abs(Value(0.0)); z.grad = math.inf
+    >>> contribution(z, 0, 0.0)  # not masked: 0 × inf
+    nan
+    """
+    sent = local * node.grad
+    return sent if sent == sent else _nan_sent(node, slot, local, anomaly=False)  # noqa: PLR0124
+
+
+def _nan_sent(node: Value, slot: int, local: float, anomaly: bool = True) -> float:
+    """The contribution of a node whose ``local × grad`` is nan: 0 where its row masks
+    the input; else nan (an ``AnomalyError`` inside ``detect_anomaly()``)."""
+    op = node.op
+    assert op is not None
+    parents = node.parents
+    if op.mask is not None and op.mask(node.data, *(p.data for p in parents), *node.params)[slot]:
+        return 0.0  # PyTorch's where(mask, 0, ...): nothing flows back, whatever arrives
+    if anomaly and _anomaly:
+        name = node.label or "?"
+        why = (
+            "; its own grad is nan: what it received added up to nan (inf + -inf)"
+            if node.grad != node.grad
+            else ""
+        )
+        raise AnomalyError(
+            f"{op.name} node {name} (data={node.data!r}, grad={node.grad!r}) produced a nan grad for "
+            f"input {slot} ({_describe([parents[slot]])}, local derivative {local!r}); inputs "
+            f"{_describe(parents)}{why}"
+        )
+    return local * node.grad

@@ -20,7 +20,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from .engine import Value
+from .engine import Value, contribution
 from .naming import fmt, node_names
 from .ops import Op
 
@@ -279,7 +279,7 @@ def backward_steps(root: Value, names: dict[Value, str] | None = None) -> list[B
         contributions = []
         for slot, (parent, local) in enumerate(zip(node.parents, locals_)):
             rule = rules[slot]
-            value = local * node.grad
+            value = contribution(node, slot, local)  # what the engine sent
             contributions.append(
                 Contribution(
                     parent=parent,

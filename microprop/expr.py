@@ -30,6 +30,7 @@ import warnings
 from dataclasses import dataclass
 
 from .engine import Value
+from .i18n import N_, tr
 from .ops import OPS
 
 MAX_LENGTH = 2000
@@ -39,8 +40,8 @@ MAX_TREE_DEPTH = 300  # operators, e.g. a sum of 300 terms
 #: functions an expression may call: every unary row of the op table (pow is ``**``)
 FUNCTIONS = {name: op for name, op in OPS.items() if op.arity == 1 and name != "pow"}
 
-#: names learners reach for, and what to write instead ({} is the argument)
-SYNONYMS = {"ln": "the natural log is log({})", "sqrt": "write ({})**0.5 for a square root"}
+#: names learners reach for, and what to write instead ({args} is the argument)
+SYNONYMS = {"ln": N_("the natural log is log({args})"), "sqrt": N_("write ({args})**0.5 for a square root")}
 
 #: minus signs typed or pasted from a book ("−2", "x – 1"): read as "-", one character each
 MINUS_SIGNS = str.maketrans(dict.fromkeys("\u2212\u2012\u2013\u2014\ufe63\uff0d", "-"))
@@ -103,25 +104,48 @@ def parse_assignment(text: str) -> Assignment:
     raw = raw.translate(MINUS_SIGNS)
     if not sep:
         raise ExprError(
-            f"bad assignment {text[:80]!r}: expected NAME=NUMBER without spaces, like x=2.5",
+            tr(
+                "bad assignment {text}: expected NAME=NUMBER without spaces, like x=2.5", text=repr(text[:80])
+            ),
             text,
             0,
             len(text),
         )
     if not name.isidentifier():
         raise ExprError(
-            f"bad assignment {text[:80]!r}: {name[:40]!r} is not a variable name", text, 0, len(name) or 1
+            tr(
+                "bad assignment {text}: {name} is not a variable name",
+                text=repr(text[:80]),
+                name=repr(name[:40]),
+            ),
+            text,
+            0,
+            len(name) or 1,
         )
     if name in FUNCTIONS:
         raise ExprError(
-            f"bad assignment {text[:80]!r}: {name!r} is a function, not a variable", text, 0, len(name)
+            tr(
+                "bad assignment {text}: {name} is a function, not a variable",
+                text=repr(text[:80]),
+                name=repr(name),
+            ),
+            text,
+            0,
+            len(name),
         )
     try:
         value = float(raw.strip())
     except ValueError:
         col = len(name) + 1
         raise ExprError(
-            f"bad assignment {text[:80]!r}: {raw.strip()[:40]!r} is not a number", text, col, max(1, len(raw))
+            tr(
+                "bad assignment {text}: {value} is not a number",
+                text=repr(text[:80]),
+                value=repr(raw.strip()[:40]),
+            ),
+            text,
+            col,
+            max(1, len(raw)),
         ) from None
     return Assignment(name, value, _range_warning(text, raw.strip(), value))
 
@@ -129,10 +153,14 @@ def parse_assignment(text: str) -> Assignment:
 def _range_warning(text: str, raw: str, value: float) -> str:
     """What happened to a number beyond float range, or ``""``."""
     if math.isinf(value) and "inf" not in raw.lower():
-        return f"{text} is too large for a float (above 1.8e308): it becomes {value}"
+        return tr(
+            "{text} is too large for a float (above 1.8e308): it becomes {value}", text=text, value=value
+        )
     mantissa = re.split("[eE]", raw)[0]
     if value == 0 and any(d in mantissa for d in "123456789"):
-        return f"{text} is too small for a float (below 5e-324): it becomes {value}"
+        return tr(
+            "{text} is too small for a float (below 5e-324): it becomes {value}", text=text, value=value
+        )
     return ""
 
 
@@ -140,7 +168,9 @@ def _check_characters(text: str) -> None:
     for col, ch in enumerate(text):
         if not ch.isprintable():
             raise ExprError(
-                f"the expression must be one line of text; found {ch!r}", text.replace(ch, " "), col
+                tr("the expression must be one line of text; found {char}", char=repr(ch)),
+                text.replace(ch, " "),
+                col,
             )
 
 
@@ -150,7 +180,9 @@ def _check_depth(text: str) -> None:
         if ch == "(":
             depth += 1
             if depth > MAX_DEPTH:
-                raise ExprError(f"expression nests deeper than {MAX_DEPTH} parentheses", text, col)
+                raise ExprError(
+                    tr("expression nests deeper than {depth} parentheses", depth=MAX_DEPTH), text, col
+                )
         elif ch == ")":
             depth -= 1
 
@@ -166,13 +198,19 @@ def parse(text: str) -> ast.expr:
     microprop.expr.ExprError: attribute access is not allowed
     """
     if not isinstance(text, str):
-        raise ExprError(f"expression must be text, not {type(text).__name__}")
+        raise ExprError(tr("expression must be text, not {type}", type=type(text).__name__))
     if len(text) > MAX_LENGTH:
         raise ExprError(
-            f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}", text, MAX_LENGTH
+            tr(
+                "expression is {length} characters long; the limit is {limit}",
+                length=len(text),
+                limit=MAX_LENGTH,
+            ),
+            text,
+            MAX_LENGTH,
         )
     if not text.strip():
-        raise ExprError("expression is empty")
+        raise ExprError(tr("expression is empty"))
     text = text.translate(MINUS_SIGNS)
     _check_characters(text)
     _check_depth(text)
@@ -183,24 +221,48 @@ def parse(text: str) -> ast.expr:
         lead = len(text) - len(text.lstrip())
         end = lead + len(stripped)  # just past the last character
         if _parses(stripped + " 1"):  # "x +", "tanh(x) *": the last operand is missing
-            message = "the expression ends too soon: a number or variable is missing at the end"
-            raise ExprError(f"syntax error: {message}", text, end) from None
+            message = tr(
+                "syntax error: the expression ends too soon: a number or variable is missing at the end"
+            )
+            raise ExprError(message, text, end) from None
         implicit = _implicit_product(stripped)
         if implicit is not None:  # "2x": a number written against a name
             number, name, col = implicit
             raise ExprError(
-                f"write {number}*{name}: multiplying needs a * between the number and the name",
+                tr(
+                    "write {number}*{name}: multiplying needs a * between the number and the name",
+                    number=number,
+                    name=name,
+                ),
                 text,
                 col + lead,
                 len(number) + len(name),
             ) from None
         if not err.offset or err.offset > len(stripped) or (err.lineno or 1) > 1:
-            raise ExprError(f"syntax error: {err.msg}", text, end) from None  # at the end of the input
-        raise ExprError(f"syntax error: {err.msg}", text, err.offset - 1 + lead) from None
+            raise ExprError(_syntax_error(err.msg), text, end) from None  # at the end of the input
+        raise ExprError(_syntax_error(err.msg), text, err.offset - 1 + lead) from None
     except (RecursionError, MemoryError, ValueError) as err:
-        raise ExprError(f"expression cannot be parsed: {type(err).__name__}", text, 0) from None
+        raise ExprError(
+            tr("expression cannot be parsed: {error}", error=type(err).__name__), text, 0
+        ) from None
     _Validator(text).check(tree.body, 0)
     return tree.body
+
+
+#: Python's commonest syntax error messages, in the catalogue (others stay as Python words them)
+_PYTHON_SYNTAX = (
+    N_("invalid syntax"),
+    N_("invalid syntax. Perhaps you forgot a comma?"),
+    N_("'(' was never closed"),
+    N_("unmatched ')'"),
+    N_("invalid decimal literal"),
+    N_("unexpected EOF while parsing"),
+)
+
+
+def _syntax_error(detail: str) -> str:
+    """``syntax error: '(' was never closed``, Python's detail translated when known."""
+    return tr("syntax error: {detail}", detail=tr(detail) if detail in _PYTHON_SYNTAX else detail)
 
 
 _NUMBER_THEN_NAME = re.compile(r"(?<![\w.])(\d+\.?\d*(?:[eE][+-]?\d+)?)([^\W\d]\w*)")
@@ -236,24 +298,24 @@ def _parses(text: str) -> bool:
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _FORBIDDEN = {
-    ast.Attribute: "attribute access is not allowed",
-    ast.Subscript: "subscripts are not allowed",
-    ast.Lambda: "lambdas are not allowed",
-    ast.ListComp: "comprehensions are not allowed",
-    ast.SetComp: "comprehensions are not allowed",
-    ast.DictComp: "comprehensions are not allowed",
-    ast.GeneratorExp: "comprehensions are not allowed",
-    ast.JoinedStr: "f-strings are not allowed",
-    ast.NamedExpr: "assignments are not allowed",
-    ast.Compare: "comparisons are not allowed",
-    ast.BoolOp: "'and'/'or' are not allowed",
-    ast.IfExp: "conditional expressions are not allowed",
-    ast.Starred: "starred arguments are not allowed",
-    ast.List: "lists are not allowed",
-    ast.Tuple: "tuples are not allowed",
-    ast.Dict: "dicts are not allowed",
-    ast.Set: "sets are not allowed",
-    ast.Await: "'await' is not allowed",
+    ast.Attribute: N_("attribute access is not allowed"),
+    ast.Subscript: N_("subscripts are not allowed"),
+    ast.Lambda: N_("lambdas are not allowed"),
+    ast.ListComp: N_("comprehensions are not allowed"),
+    ast.SetComp: N_("comprehensions are not allowed"),
+    ast.DictComp: N_("comprehensions are not allowed"),
+    ast.GeneratorExp: N_("comprehensions are not allowed"),
+    ast.JoinedStr: N_("f-strings are not allowed"),
+    ast.NamedExpr: N_("assignments are not allowed"),
+    ast.Compare: N_("comparisons are not allowed"),
+    ast.BoolOp: N_("'and'/'or' are not allowed"),
+    ast.IfExp: N_("conditional expressions are not allowed"),
+    ast.Starred: N_("starred arguments are not allowed"),
+    ast.List: N_("lists are not allowed"),
+    ast.Tuple: N_("tuples are not allowed"),
+    ast.Dict: N_("dicts are not allowed"),
+    ast.Set: N_("sets are not allowed"),
+    ast.Await: N_("'await' is not allowed"),
 }
 
 
@@ -281,30 +343,52 @@ class _Validator:
 
     def check(self, node: ast.AST, depth: int) -> None:
         if depth > MAX_TREE_DEPTH:
-            raise self.fail("expression is nested too deeply", node)
+            raise self.fail(tr("expression is nested too deeply"), node)
         if isinstance(node, ast.Constant):
             if type(node.value) not in (int, float):
                 kind = type(node.value).__name__
-                raise self.fail(f"only numbers are allowed, not {kind} {str(node.value)[:20]!r}", node)
+                value = repr(str(node.value)[:20])
+                raise self.fail(
+                    tr("only numbers are allowed, not {kind} {value}", kind=kind, value=value), node
+                )
         elif isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
-                raise self.fail(f"{node.id!r} is a function: call it, as in {node.id}(x)", node)
+                raise self.fail(
+                    tr(
+                        "{name} is a function: call it, as in {call}",
+                        name=repr(node.id),
+                        call=f"{node.id}(x)",
+                    ),
+                    node,
+                )
         elif isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.BitXor):  # x^2, as written on paper
                 power = f"{self.source(node.left)}**{self.source(node.right)}"
-                raise self.fail(f"use ** for powers, as in {power} (^ is not a power here)", node)
+                raise self.fail(
+                    tr("use ** for powers, as in {power} (^ is not a power here)", power=power), node
+                )
             if type(node.op) not in _BINOPS:
-                raise self.fail(f"operator {type(node.op).__name__} is not allowed (use + - * / **)", node)
+                operator = type(node.op).__name__
+                raise self.fail(
+                    tr("operator {operator} is not allowed (use + - * / **)", operator=operator), node
+                )
             self.check(node.left, depth + 1)
             self.check(node.right, depth + 1)
         elif isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, (ast.USub, ast.UAdd)):
-                raise self.fail(f"operator {type(node.op).__name__} is not allowed", node)
+                raise self.fail(
+                    tr("operator {operator} is not allowed", operator=type(node.op).__name__), node
+                )
             self.check(node.operand, depth + 1)
         elif isinstance(node, ast.Call):
             self.check_call(node, depth)
         else:
-            message = _FORBIDDEN.get(type(node), f"{type(node).__name__} is not allowed in an expression")
+            forbidden = _FORBIDDEN.get(type(node))
+            message = (
+                tr(forbidden)
+                if forbidden
+                else tr("{kind} is not allowed in an expression", kind=type(node).__name__)
+            )
             raise self.fail(message, node)
 
     def check_call(self, node: ast.Call, depth: int) -> None:
@@ -314,34 +398,66 @@ class _Validator:
             if isinstance(node.func, (ast.BinOp, ast.UnaryOp)):
                 func = f"({func})"
             product = f"{func}*({args})"
-            raise self.fail(f"write {product}: multiplying needs a * before the parenthesis", node)
+            raise self.fail(
+                tr("write {product}: multiplying needs a * before the parenthesis", product=product), node
+            )
         if not isinstance(node.func, ast.Name):
-            raise self.fail("only calls of op names are allowed, like tanh(x)", node.func)
+            raise self.fail(tr("only calls of op names are allowed, like tanh(x)"), node.func)
         name = node.func.id
         if name not in FUNCTIONS:
             known = ", ".join(sorted(FUNCTIONS))
             close = difflib.get_close_matches(name.lower(), FUNCTIONS, n=1, cutoff=0.6)
+            fields = {"name": repr(name), "known": known}
             if name in SYNONYMS:
-                hint = SYNONYMS[name].format(args)
+                message = tr(
+                    "unknown function {name}: {hint} (known: {known})",
+                    hint=tr(SYNONYMS[name], args=args),
+                    **fields,
+                )
             elif close:
-                hint = f"did you mean {close[0]}?"
+                message = tr(
+                    "unknown function {name}: did you mean {close}? (known: {known})",
+                    close=close[0],
+                    **fields,
+                )
             elif len(name) <= 2 or name[-1].isdigit():  # x(y + 1), w1(x): a variable, times
-                hint = f"to multiply, write {name}*({args})"
+                product = f"{name}*({args})"
+                message = tr(
+                    "unknown function {name}: to multiply, write {product} (known: {known})",
+                    product=product,
+                    **fields,
+                )
             else:
-                hint = ""
-            message = f"unknown function {name!r}" + (f": {hint}" if hint else "") + f" (known: {known})"
+                message = tr("unknown function {name} (known: {known})", **fields)
             raise self.fail(message, node.func)
         if node.keywords:
-            raise self.fail("keyword arguments are not allowed", node.keywords[0].value)
+            raise self.fail(tr("keyword arguments are not allowed"), node.keywords[0].value)
         op = FUNCTIONS[name]
         want = 1 + len(op.params)
         if not 1 <= len(node.args) <= want:
-            extra = f" and optionally {', '.join(op.params)}" if op.params else ""
-            raise self.fail(f"{name}() takes one input{extra}; got {len(node.args)} arguments", node)
+            arity: dict[str, object] = {
+                "function": f"{name}()",
+                "count": len(node.args),
+                "params": ", ".join(op.params),
+            }
+            if op.params:
+                message = tr(
+                    "{function} takes one input and optionally {params}; got {count} arguments", **arity
+                )
+            else:
+                message = tr("{function} takes one input; got {count} arguments", **arity)
+            raise self.fail(message, node)
         self.check(node.args[0], depth + 1)
         for arg in node.args[1:]:
             if _constant(arg) is None:
-                raise self.fail(f"{name}()'s {', '.join(op.params)} must be a number", arg)
+                raise self.fail(
+                    tr(
+                        "{function}'s {params} must be a number",
+                        function=f"{name}()",
+                        params=", ".join(op.params),
+                    ),
+                    arg,
+                )
 
 
 def _constant(node: ast.AST) -> float | None:
@@ -453,7 +569,7 @@ def parse_program(text: str) -> Program:
     microprop.expr.ExprError: step 'n' is not used by a later step (o): use it, or leave it out
     """
     if not isinstance(text, str):
-        raise ExprError(f"expression must be text, not {type(text).__name__}")
+        raise ExprError(tr("expression must be text, not {type}", type=type(text).__name__))
     if len(text) > MAX_LENGTH or not text.strip():
         parse(text)  # the length or emptiness error
     starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == ";"]
@@ -465,10 +581,10 @@ def parse_program(text: str) -> Program:
         last = k == len(pieces) - 1
         match = _STEP_NAME.match(piece)
         if not piece.strip():
-            raise ExprError("a step is empty: write one step between two ';'", text, start)
+            raise ExprError(tr("a step is empty: write one step between two ';'"), text, start)
         if match is None and not last:
             raise ExprError(
-                "every step before the last needs a name, like n = x*w + b", text, start, len(piece)
+                tr("every step before the last needs a name, like n = x*w + b"), text, start, len(piece)
             )
         name = unicodedata.normalize("NFKC", match.group(1)) if match else None
         col = start + (match.end() if match else 0)
@@ -476,7 +592,7 @@ def parse_program(text: str) -> Program:
         if name is not None:
             _check_step_name(name, text, start + match.start(1), steps)  # type: ignore[union-attr]
             if not source.strip():
-                raise ExprError(f"step {name!r} has nothing after '='", text, col)
+                raise ExprError(tr("step {name} has nothing after '='", name=repr(name)), text, col)
         try:
             tree = parse(source)
         except ExprError as err:
@@ -488,8 +604,12 @@ def parse_program(text: str) -> Program:
         lead = len(source) - len(source.lstrip())
         if name is not None and isinstance(inner, ast.Name):  # "m = n" names no new node
             raise ExprError(
-                f"{name} = {inner.id} gives {inner.id} a second name; a step needs an op, like "
-                f"{name} = 2*{inner.id}",
+                tr(
+                    "{step} gives {name} a second name; a step needs an op, like {example}",
+                    step=f"{name} = {inner.id}",
+                    name=inner.id,
+                    example=f"{name} = 2*{inner.id}",
+                ),
                 text,
                 col + lead,
                 len(source.strip()),
@@ -500,9 +620,12 @@ def parse_program(text: str) -> Program:
 
 def _check_step_name(name: str, text: str, col: int, before: list[Step]) -> None:
     if name in FUNCTIONS:
-        raise ExprError(f"{name!r} is a function: name the step something else", text, col, len(name))
+        raise ExprError(
+            tr("{name} is a function: name the step something else", name=repr(name)), text, col, len(name)
+        )
     if any(step.name == name for step in before):
-        raise ExprError(f"step {name!r} is defined twice: give each step its own name", text, col, len(name))
+        message = tr("step {name} is defined twice: give each step its own name", name=repr(name))
+        raise ExprError(message, text, col, len(name))
 
 
 def _inputs(text: str, steps: list[Step]) -> list[str]:
@@ -517,7 +640,11 @@ def _inputs(text: str, steps: list[Step]) -> list[str]:
             elif names[name] >= k:
                 program = Program(text, tuple(steps), [])
                 raise ExprError(
-                    f"{name!r} is used before its step defines it: put the step {name} = ... first",
+                    tr(
+                        "{name} is used before its step defines it: put the step {step} first",
+                        name=repr(name),
+                        step=f"{name} = ...",
+                    ),
                     text,
                     program.first_use(name) if names[name] > k else step.col,
                     len(name),
@@ -526,9 +653,19 @@ def _inputs(text: str, steps: list[Step]) -> list[str]:
                 used.add(name)
     for step in steps[:-1]:
         if step.name not in used:
-            out = steps[-1].name or "the output"
+            if steps[-1].name:
+                message = tr(
+                    "step {name} is not used by a later step ({output}): use it, or leave it out",
+                    name=repr(step.name),
+                    output=steps[-1].name,
+                )
+            else:
+                message = tr(
+                    "step {name} is not used by a later step (the output): use it, or leave it out",
+                    name=repr(step.name),
+                )
             raise ExprError(
-                f"step {step.name!r} is not used by a later step ({out}): use it, or leave it out",
+                message,
                 text,
                 step.name_col,
                 len(step.name or ""),
@@ -558,19 +695,32 @@ def build(text: str, values: dict[str, float]) -> tuple[Value, dict[str, Value]]
     for name in values:
         if name in program.names:
             raise ExprError(
-                f"{name!r} is a step of the expression ({name} = ...), not a variable: drop {name}="
+                tr(
+                    "{name} is a step of the expression ({step}), not a variable: drop {assignment}",
+                    name=repr(name),
+                    step=f"{name} = ...",
+                    assignment=f"{name}=",
+                )
             )
     for name in used:
         if name not in values:
             close = difflib.get_close_matches(name, [n for n in values if n not in used], n=1)
-            hint = f" (or did you mean {close[0]}?)" if close else ""
-            message = f"variable {name!r} has no value: add {name}=NUMBER{hint}"
+            fields = {"name": repr(name), "assignment": f"{name}=NUMBER"}
+            if close:
+                message = tr(
+                    "variable {name} has no value: add {assignment} (or did you mean {close}?)",
+                    close=close[0],
+                    **fields,
+                )
+            else:
+                message = tr("variable {name} has no value: add {assignment}", **fields)
             raise ExprError(message, text, program.first_use(name), len(name))
     unused = [name for name in values if name not in used]
     if unused:
-        raise ExprError(
-            f"{', '.join(map(repr, unused))} not used in the expression (variables: {', '.join(used) or 'none'})"
-        )
+        fields = {"unused": ", ".join(map(repr, unused)), "variables": ", ".join(used)}
+        if used:
+            raise ExprError(tr("{unused} not used in the expression (variables: {variables})", **fields))
+        raise ExprError(tr("{unused} not used in the expression (variables: none)", **fields))
     leaves = {name: Value(values[name], label=name) for name in used}
     return program.evaluate(leaves), leaves
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .engine import Value
+from .i18n import language, tr
 from .naming import fmt, node_names
 
 Fn = Callable[..., Value]
@@ -83,23 +84,46 @@ class InputCheck:
             return self.difference == 0.0
         return self.difference <= self.tolerance
 
-    def describe(self, point: str = "") -> str:
+    def describe(self, point: str = "", lang: str | None = None) -> str:
         """One sentence naming everything about this input's comparison.
 
         >>> InputCheck(0, "x", 3.0, 3.0, 6.0, 0.00601).describe()
         'd/dx disagrees at x = 3: analytic 3, numeric 6, difference 3 > tolerance 0.00601'
+        >>> InputCheck(0, "x", 3.0, 3.0, 6.0, 0.00601).describe(lang="ko")
+        'd/dx 불일치 (x = 3): 해석적 3, 수치 6, 차이 3 > 허용 오차 0.00601'
         """
-        where = point or f"{self.name} = {self.point:.6g}"
-        verdict = "agrees" if self.ok else "disagrees"
-        if self.finite:
-            sign = "<=" if self.ok else ">"
-            within = f", difference {self.difference:.3g} {sign} tolerance {self.tolerance:.3g}"
-        else:
-            within = " (with inf or nan no tolerance applies: the two must be the same float)"
-        return (
-            f"d/d{self.name} {verdict} at {where}: analytic {self.analytic:.8g}, numeric {self.numeric:.8g}"
-            + within
-        )
+        fields = {
+            "derivative": f"d/d{self.name}",
+            "where": point or f"{self.name} = {self.point:.6g}",
+            "analytic": f"{self.analytic:.8g}",
+            "numeric": f"{self.numeric:.8g}",
+            "difference": f"{self.difference:.3g}",
+            "tolerance": f"{self.tolerance:.3g}",
+        }
+        with language(lang):
+            if not self.finite and self.ok:
+                return tr(
+                    "{derivative} agrees at {where}: analytic {analytic}, numeric {numeric} "
+                    "(with inf or nan no tolerance applies: the two must be the same float)",
+                    **fields,
+                )
+            if not self.finite:
+                return tr(
+                    "{derivative} disagrees at {where}: analytic {analytic}, numeric {numeric} "
+                    "(with inf or nan no tolerance applies: the two must be the same float)",
+                    **fields,
+                )
+            if self.ok:
+                return tr(
+                    "{derivative} agrees at {where}: analytic {analytic}, numeric {numeric}, "
+                    "difference {difference} <= tolerance {tolerance}",
+                    **fields,
+                )
+            return tr(
+                "{derivative} disagrees at {where}: analytic {analytic}, numeric {numeric}, "
+                "difference {difference} > tolerance {tolerance}",
+                **fields,
+            )
 
     def text(self) -> str:
         """One table row: input, point, analytic, numeric, difference, tolerance
@@ -108,11 +132,16 @@ class InputCheck:
         >>> print(InputCheck(0, "x", 0.0, math.inf, math.nan, 0.0).text())
         ??          x at 0            analytic inf            numeric nan...|diff| inf        tol exact
         """
-        mark = "??  " if not self.finite else "ok  " if self.ok else "FAIL"
-        tol = f"{self.tolerance:.3g}" if self.finite else "exact"
-        return (
-            f"{mark} {self.name:>8} at {self.point:<12.6g} analytic {self.analytic:<14.8g} "
-            f"numeric {self.numeric:<14.8g} |diff| {self.difference:<10.3g} tol {tol}"
+        return tr(
+            "{mark} {name:>8} at {point:<12.6g} analytic {analytic:<14.8g} "
+            "numeric {numeric:<14.8g} |diff| {difference:<10.3g} tol {tolerance}",
+            mark=tr("??  ") if not self.finite else tr("ok  ") if self.ok else tr("FAIL"),
+            name=self.name,
+            point=self.point,
+            analytic=self.analytic,
+            numeric=self.numeric,
+            difference=self.difference,
+            tolerance=f"{self.tolerance:.3g}" if self.finite else tr("exact"),
         )
 
 
@@ -166,19 +195,33 @@ class GradcheckReport:
         names = node_names(self.root, order)
         for node in order:
             if node.op is None and not math.isfinite(node.data):
-                return f"the first inf or nan: the input {names[node]} = {fmt(node.data)}"
+                return tr(
+                    "the first inf or nan: the input {name} = {value}", name=names[node], value=fmt(node.data)
+                )
             inputs = [p.data for p in node.parents]
             if node.op is not None and not math.isfinite(node.data) and all(map(math.isfinite, inputs)):
                 args = ", ".join(names[p] for p in node.parents)
                 shown = ", ".join(fmt(x) for x in (*inputs, *node.params))
-                why = "overflowed" if math.isinf(node.data) else "is outside its domain there"
-                return (
-                    f"the first inf or nan: {names[node]} = {node.op.name}({args}) = "
-                    f"{node.op.name}({shown}) = {fmt(node.data)} ({node.op.name} {why})"
+                values = {"name": names[node], "op": node.op.name, "args": args, "values": shown}
+                if math.isinf(node.data):
+                    return tr(
+                        "the first inf or nan: {name} = {op}({args}) = {op}({values}) = {value} ({op} overflowed)",
+                        value=fmt(node.data),
+                        **values,
+                    )
+                return tr(
+                    "the first inf or nan: {name} = {op}({args}) = {op}({values}) = {value} "
+                    "({op} is outside its domain there)",
+                    value=fmt(node.data),
+                    **values,
                 )
         for node in reversed(order):
             if not math.isfinite(node.grad):
-                return f"the first inf or nan of the backward pass: {names[node]}.grad = {fmt(node.grad)}"
+                return tr(
+                    "the first inf or nan of the backward pass: {name}.grad = {value}",
+                    name=names[node],
+                    value=fmt(node.grad),
+                )
         return ""
 
     @property
@@ -226,8 +269,13 @@ class GradcheckReport:
             for kink in op.kinks:
                 if abs(x - kink) <= 2 * self.eps:
                     notes.append(
-                        f"note: {op.name}'s input is {x:.6g}, at its kink {kink:g}: "
-                        "the derivative jumps there, so finite differences cannot match it"
+                        tr(
+                            "note: {op}'s input is {x}, at its kink {kink}: "
+                            "the derivative jumps there, so finite differences cannot match it",
+                            op=op.name,
+                            x=f"{x:.6g}",
+                            kink=f"{kink:g}",
+                        )
                     )
         return notes
 
@@ -246,18 +294,27 @@ class GradcheckReport:
                 if node.op is not None and math.isnan(node.data) and not any(map(math.isnan, inputs)):
                     shown = ", ".join(f"{x:.6g}" for x in inputs)
                     where = f"{node.op.name}({shown})"
-                    notes.append(f"note: {where} is nan: the point is outside the op's domain")
+                    notes.append(
+                        tr("note: {where} is nan: the point is outside the op's domain", where=where)
+                    )
         if not notes:
             for c in self.failures:
                 if math.isnan(c.numeric):
                     notes.append(
-                        f"note: the numeric grad for {c.name} is nan: fn is nan or infinite within eps of "
-                        "the point (the edge of an op's domain), so finite differences are undefined there"
+                        tr(
+                            "note: the numeric grad for {name} is nan: fn is nan or infinite within eps of "
+                            "the point (the edge of an op's domain), so finite differences are undefined there",
+                            name=c.name,
+                        )
                     )
                 elif math.isinf(c.numeric):
                     notes.append(
-                        f"note: the numeric grad for {c.name} is {c.numeric:g}: fn is infinite within eps of "
-                        "the point (a pole, like 1/x at 0), so finite differences are undefined there"
+                        tr(
+                            "note: the numeric grad for {name} is {numeric}: fn is infinite within eps of "
+                            "the point (a pole, like 1/x at 0), so finite differences are undefined there",
+                            name=c.name,
+                            numeric=f"{c.numeric:g}",
+                        )
                     )
         return notes
 
@@ -270,8 +327,9 @@ class GradcheckReport:
         """
         return self.kinks() + self.domain_notes()
 
-    def text(self) -> str:
-        """A readable table, one input per row, with a verdict line and notes on failure.
+    def text(self, lang: str | None = None) -> str:
+        """A readable table, one input per row, with a verdict line and notes on failure
+        (in ``lang``: ``"en"`` or ``"ko"``, by default the language in effect).
 
         >>> print(gradcheck(lambda x: x.relu(), [0.0], raise_on_failure=False, names=["x"]).text())
         ... # doctest: +ELLIPSIS
@@ -280,21 +338,34 @@ class GradcheckReport:
         1 of 1 gradients disagree
         note: relu's input is 0, at its kink 0: ...
         """
-        head = (
-            f"gradcheck (central differences, eps={self.eps:g}, "
-            f"tol = {self.atol:g} + {self.rtol:g}·|numeric|)"
-        )
-        total = len(self.checks)
-        failed = [c for c in self.failures if c.finite]
-        verdicts = [f"{len(failed)} of {total} gradients disagree"] if failed else []
-        if self.inconclusive:
-            verdicts.append(
-                f"inconclusive: {len(self.inconclusive)} of {total} gradients are inf or nan (analytic "
-                "or numeric), which no tolerance can compare"
+        with language(lang):
+            head = tr(
+                "gradcheck (central differences, eps={eps}, tol = {atol} + {rtol}·|numeric|)",
+                eps=f"{self.eps:g}",
+                atol=f"{self.atol:g}",
+                rtol=f"{self.rtol:g}",
             )
-        verdict = "; ".join(verdicts) or "all gradients match"
-        notes = [] if not verdicts else [line for line in [self.first_non_finite()] if line] + self.notes()
-        return "\n".join([head, *(c.text() for c in self.checks), verdict, *notes])
+            total = len(self.checks)
+            failed = [c for c in self.failures if c.finite]
+            verdicts = (
+                [tr("{failed} of {total} gradients disagree", failed=len(failed), total=total)]
+                if failed
+                else []
+            )
+            if self.inconclusive:
+                verdicts.append(
+                    tr(
+                        "inconclusive: {count} of {total} gradients are inf or nan (analytic or numeric), "
+                        "which no tolerance can compare",
+                        count=len(self.inconclusive),
+                        total=total,
+                    )
+                )
+            verdict = "; ".join(verdicts) or tr("all gradients match")
+            notes = (
+                [] if not verdicts else [line for line in [self.first_non_finite()] if line] + self.notes()
+            )
+            return "\n".join([head, *(c.text() for c in self.checks), verdict, *notes])
 
 
 def numeric_grad(fn: Fn, point: Sequence[float], i: int, eps: float = 1e-6) -> float:

@@ -52,7 +52,7 @@ def each(f: Callable[..., float]) -> Callable[..., Array]:
     return run
 
 
-_pow, _log, _sigmoid = each(ops.pow), each(ops.log), each(ops.sigmoid)
+_pow, _log, _sigmoid, _exp = each(ops.pow), each(ops.log), each(ops.sigmoid), each(ops.exp)
 
 
 def _pow_partial(a: Array, p: Array) -> Array:
@@ -74,9 +74,9 @@ KERNELS: dict[str, Kernel] = {
     "tanh":       Kernel(each(math.tanh),                  lambda out, a: (1.0 - out * out,)),
     "sigmoid":    Kernel(_sigmoid,                         lambda out, a: (out * (1.0 - out),)),
     "softplus":   Kernel(each(ops.softplus),               lambda out, a: (_sigmoid(a),)),
-    "relu":       Kernel(lambda a: np.where(a <= 0, 0.0, a), lambda out, a: (np.where(a > 0, 1.0, 0.0),)),
+    "relu":       Kernel(lambda a: np.where(a < 0, 0.0, a), lambda out, a: (np.where(out <= 0, 0.0, 1.0),)),
     "leaky_relu": Kernel(lambda a, s: np.where(a > 0, a, a * s), lambda out, a, s: (np.where(a > 0, 1.0, s),)),
-    "elu":        Kernel(each(OPS["elu"].forward),         lambda out, a, al: (np.where(a > 0, 1.0, out + al),)),
+    "elu":        Kernel(each(OPS["elu"].forward),         lambda out, a, al: (np.where(a <= 0, al * _exp(a), 1.0),)),
     "abs":        Kernel(np.abs,                           lambda out, a: (np.where(a > 0, 1.0, np.where(a < 0, -1.0, 0.0)),)),
 }
 # fmt: on

@@ -131,6 +131,9 @@ class Op:
     interval where finite differences are well behaved (tests and the hypothesis
     strategies read it); ``params_domain`` does the same for constant parameters;
     ``kinks`` are points where the derivative jumps (kept away from in checks).
+    ``mask(out, *inputs, *params)``, if given, says per input where PyTorch's backward
+    returns exactly 0 whatever grad arrives (relu at out <= 0, ``a ** 0``): there the
+    contribution is 0, not 0 × upstream (which is nan for an inf or nan upstream).
 
     >>> OPS["add"].forward(2.0, 3.0), OPS["add"].partials(5.0, 2.0, 3.0)
     (5.0, (1.0, 1.0))
@@ -146,6 +149,7 @@ class Op:
     domain: tuple[tuple[float, float], ...] = ((-5.0, 5.0),)
     params_domain: tuple[tuple[float, float], ...] = ()
     kinks: tuple[float, ...] = ()
+    mask: Callable[..., tuple[bool, ...]] | None = None
 
     def local_rules(self) -> tuple[str, ...]:
         """The rule split per input: ``("d/da = b", "d/db = a")`` for mul.
@@ -161,16 +165,16 @@ ROWS = (
     # name          label       forward                        local partials (may use out)                                   rule shown to learners
     Op("add",        "+",        lambda a, b: a + b,            lambda out, a, b: (1.0, 1.0),                                  "d/da = 1, d/db = 1", arity=2, domain=((-5, 5), (-5, 5))),
     Op("mul",        "×",        lambda a, b: a * b,            lambda out, a, b: (b, a),                                      "d/da = b, d/db = a", arity=2, domain=((-5, 5), (-5, 5))),
-    Op("pow",        "^",        pow,                           _pow_partials,                                                 "d/da = p·a^(p-1)", params=("p",), domain=((0.2, 4),), params_domain=((-3, 3),)),
-    Op("powv",       "^",        pow,                           _powv_partials,                                                "d/da = b·a^(b-1), d/db = out·log(a)", arity=2, domain=((0.2, 4), (-3, 3))),
+    Op("pow",        "^",        pow,                           _pow_partials,                                                 "d/da = p·a^(p-1)", params=("p",), domain=((0.2, 4),), params_domain=((-3, 3),), mask=lambda out, a, p: (p == 0,)),
+    Op("powv",       "^",        pow,                           _powv_partials,                                                "d/da = b·a^(b-1), d/db = out·log(a)", arity=2, domain=((0.2, 4), (-3, 3)), mask=lambda out, a, b: (b == 0, False)),
     Op("exp",        "exp",      exp,                           lambda out, a: (out,),                                         "d/da = out", domain=((-10, 10),)),
     Op("log",        "log",      log,                           lambda out, a: (div(1.0, a),),                                 "d/da = 1/a", domain=((0.05, 50),)),
     Op("tanh",       "tanh",     math.tanh,                     lambda out, a: (1.0 - out * out,),                             "d/da = 1 - out²"),
     Op("sigmoid",    "σ",        sigmoid,                       lambda out, a: (out * (1.0 - out),),                           "d/da = out·(1 - out)", domain=((-10, 10),)),
     Op("softplus",   "softplus", softplus,                      lambda out, a: (sigmoid(a),),                                  "d/da = σ(a)", domain=((-10, 10),)),
-    Op("relu",       "ReLU",     lambda a: 0.0 if a <= 0 else a, lambda out, a: (1.0 if a > 0 else 0.0,),                      "d/da = 1 if a > 0 else 0", kinks=(0.0,)),
+    Op("relu",       "ReLU",     lambda a: 0.0 if a < 0 else a, lambda out, a: (0.0 if out <= 0 else 1.0,),                    "d/da = 1 if a > 0 else 0", kinks=(0.0,), mask=lambda out, a: (out <= 0,)),
     Op("leaky_relu", "LeakyReLU", lambda a, s: a if a > 0 else a * s, lambda out, a, s: (1.0 if a > 0 else s,),                "d/da = 1 if a > 0 else slope", params=("slope",), params_domain=((0.0, 0.5),), kinks=(0.0,)),
-    Op("elu",        "ELU",      lambda a, al: a if a > 0 else al * math.expm1(a), lambda out, a, al: (1.0 if a > 0 else out + al,), "d/da = 1 if a > 0 else out + alpha", params=("alpha",), params_domain=((0.1, 2.0),), kinks=(0.0,)),
+    Op("elu",        "ELU",      lambda a, al: a if a > 0 else al * math.expm1(a), lambda out, a, al: (al * math.exp(a) if a <= 0 else 1.0,), "d/da = 1 if a > 0 else alpha·exp(a)", params=("alpha",), params_domain=((0.1, 2.0),), kinks=(0.0,)),
     Op("abs",        "|·|",      abs,                           lambda out, a: (1.0 if a > 0 else -1.0 if a < 0 else 0.0,),    "d/da = sign(a)", kinks=(0.0,)),
 )
 # fmt: on

@@ -28,8 +28,11 @@ grad was not zeroed receives their total in one addition).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -39,6 +42,19 @@ from .ops import OPS
 
 Array = np.ndarray
 _ADD = OPS["add"]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _one_at_a_time(method: Callable[Concatenate[Tape, P], R]) -> Callable[Concatenate[Tape, P], R]:
+    """A Tape's passes share its buffers: threads calling them run one after the other."""
+
+    @functools.wraps(method)
+    def run(self: Tape, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return run
 
 
 @dataclass
@@ -57,6 +73,7 @@ class _Group:
     level: int  # 1 + the highest level of its inputs; leaves are level 0
     name: str  # the op's name, or "sum" for additions
     kernel: Kernel | None  # None for a sum
+    mask: Callable[..., tuple[Array | bool, ...]] | None  # the row's Op.mask
     out: Array  # node indices, shape (n,)
     inputs: Array  # input node indices, shape (inputs or terms, n)
     params: tuple[Array, ...]  # constant parameters, each shape (n,)
@@ -98,9 +115,11 @@ class Tape:
         self._data = np.array([v.data for v in nodes], dtype=float)
         self._contributions = np.zeros(plan.edge_count)  # what each edge carried in the last backward()
         self._backward_done = False
+        self._lock = threading.Lock()  # the passes share buffers: one at a time across threads
 
     # --- the passes ----------------------------------------------------------------------
 
+    @_one_at_a_time
     def forward(self) -> float:
         """Recompute the graph from the leaves' current ``data``; return the root's value
         (also written to ``root.data`` and to each watched node's ``data``).
@@ -121,6 +140,7 @@ class Tape:
         self.root.data = value = float(data[self._root_idx])
         return value
 
+    @_one_at_a_time
     def backward(self, grad: float = 1.0) -> None:
         """Add d root / d leaf (times ``grad``) into every leaf's ``grad``, as
         ``root.backward()`` would after the last ``forward()``.
@@ -132,19 +152,25 @@ class Tape:
         contributions[self._root_edge] = grad
         with np.errstate(all="ignore"):
             for g in reversed(self._groups):
-                upstream = _add_up(contributions, g.gather, len(g.out))
+                upstream = (
+                    _add_up(contributions, g.gather, len(g.out)) + 0.0
+                )  # 0.0 + Σ, as the engine: no -0.0
                 if g.kernel is None:  # d sum / d term = 1
                     contributions[g.edges] = np.tile(upstream, len(g.inputs))
                 else:  # the chain rule: local derivative × upstream grad, along each edge
-                    local = g.kernel.partials(data[g.out], *data[g.inputs], *g.params)
+                    args = (data[g.out], *data[g.inputs], *g.params)
+                    sent = [d * upstream for d in g.kernel.partials(*args)]
+                    if g.mask is not None:  # exactly 0 where the row masks, as Value.backward()
+                        sent = [np.where(m, 0.0, s) for m, s in zip(g.mask(*args), sent)]
                     contributions[g.edges] = np.concatenate(
-                        [np.broadcast_to(d * upstream, upstream.shape) for d in local]
+                        [np.broadcast_to(s, upstream.shape) for s in sent]
                     )
             leaf_grads = _add_up(contributions, self._leaf_gather, len(self.leaves))
         for v, x in zip(self.leaves, leaf_grads.tolist()):
             v.grad += x
         self._backward_done = True
 
+    @_one_at_a_time
     def sync(self) -> None:
         """Write the last ``forward()``'s data and ``backward()``'s grads into every node
         of the graph (leaf grads are already there), so it can be drawn or explained.
@@ -162,8 +188,9 @@ class Tape:
         if not self._backward_done:
             return
         grads = np.zeros(len(self.nodes))  # each computed node's, from the last pass's contributions
-        for g in self._groups:
-            grads[g.out] = _add_up(self._contributions, g.gather, len(g.out))
+        with np.errstate(all="ignore"):  # inf + -inf is nan here as in backward(), silently
+            for g in self._groups:
+                grads[g.out] = _add_up(self._contributions, g.gather, len(g.out)) + 0.0
         grads = grads.tolist()
         for i in range(len(self.nodes) - 1, -1, -1):
             v = self.nodes[i]
@@ -358,6 +385,7 @@ class _Planner:
             level=level,
             name="sum" if op is _ADD else op.name,
             kernel=None if op is _ADD else kernel_for(op),
+            mask=op.mask,
             out=rows,
             inputs=inputs,
             params=tuple(

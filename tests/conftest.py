@@ -32,6 +32,15 @@ def require_program(name: str) -> str:
     return path
 
 
+@pytest.fixture(autouse=True)
+def english_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests expect English unless they ask for Korean: a Korean locale on the machine
+    running them (LANG=ko_KR.UTF-8) must not change the output they compare."""
+    for var in ("MICROPROP_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 @pytest.fixture
 def dot_program() -> str:
     """Path of Graphviz's dot (skips locally when missing)."""

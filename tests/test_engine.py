@@ -316,3 +316,169 @@ def test_graphs_leave_no_cyclic_garbage() -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+# --- issue 11: parameters, grad mode per thread, anomaly blame, threads, PyTorch's masks ---
+
+
+def test_huge_int_parameters_and_seeds_become_infinities() -> None:
+    """An int beyond float range as a slope, alpha or backward seed rounds to ±inf, never OverflowError."""
+    assert Value(-1.0).leaky_relu(10**400).data == -math.inf
+    assert Value(-1.0).elu(10**400).data == -math.inf
+    x = Value(2.0)
+    (x * x).backward(10**400)
+    assert x.grad == math.inf
+
+
+@pytest.mark.parametrize("bad", ["0.1", Value(0.1), None, 1j])
+def test_parameters_must_be_real_numbers(bad: object) -> None:
+    """A slope, alpha, exponent or seed that is not a real number (a str, a Value) is a TypeError naming it."""
+    x = Value(-1.0)
+    with pytest.raises(TypeError, match="leaky_relu's slope must be a real number"):
+        x.leaky_relu(bad)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="elu's alpha must be a real number"):
+        x.elu(bad)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="backward's grad must be a real number"):
+        (x * x).backward(bad)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="leaky_relu's parameter must be a real number"):
+        apply("leaky_relu", x, params=[bad])  # type: ignore[list-item]
+
+
+def test_grad_mode_is_per_thread() -> None:
+    """no_grad() in one thread leaves another thread recording, as in PyTorch."""
+    import threading
+
+    inside, done = threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+
+    def other() -> None:
+        inside.wait(5)
+        y = Value(2.0) * 3
+        seen["leaf"], seen["enabled"] = y.is_leaf(), is_grad_enabled()
+        done.set()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with no_grad():
+        inside.set()
+        done.wait(5)
+        assert (Value(2.0) * 3).is_leaf()
+    thread.join()
+    assert seen == {"leaf": False, "enabled": True}
+    assert is_grad_enabled() and not (Value(2.0) * 3).is_leaf()
+
+
+def test_anomaly_blames_the_node_whose_contribution_is_nan() -> None:
+    """A nan left in a leaf's grad from an earlier pass is not blamed on the op that adds to it."""
+    x = Value(1.0, label="x")
+    x.grad = math.nan
+    with detect_anomaly():
+        (x * 2.0).backward()  # sends 2.0: no anomaly
+    assert math.isnan(x.grad)
+    y = x * 0.0
+    y.grad = 0.0
+    z = (Value(0.0, label="z") ** 0.5) * y  # local inf × 0: this pow is the culprit
+    with detect_anomaly(), pytest.raises(AnomalyError, match="pow node"):
+        z.backward()
+
+
+def test_anomaly_names_a_grad_that_added_up_to_nan() -> None:
+    """Contributions inf and -inf that add up to nan are reported at the node that holds the nan grad."""
+    x = Value(1.0, label="x")
+    h = x * 1.0
+    h.label = "h"
+    y = h * math.inf + h * -math.inf  # h.grad = inf + -inf
+    with detect_anomaly(), pytest.raises(AnomalyError, match=r"mul node h .*added up to nan"):
+        y.backward()
+
+
+def test_detect_anomaly_is_process_wide() -> None:
+    """detect_anomaly() in one thread checks the ops of another (documented, as in PyTorch)."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def other() -> None:
+        try:
+            Value(-1.0).log()
+        except AnomalyError as err:
+            errors.append(err)
+
+    with detect_anomaly():
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+    assert len(errors) == 1
+
+
+def test_backward_from_two_threads_on_one_graph_is_exact() -> None:
+    """Two threads calling backward() on one graph give each leaf the grad of two passes, never a mix."""
+    import threading
+
+    leaves = [Value(0.01 * i) for i in range(300)]
+    root = sum((v * v).tanh() * 2.0 for v in leaves)
+    root.backward()
+    once = [v.grad for v in leaves]
+    zero_grad(leaves)
+    barrier = threading.Barrier(2)
+
+    def run() -> None:
+        barrier.wait()
+        for _ in range(5):
+            root.backward()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert all(math.isclose(v.grad, 10 * g, rel_tol=1e-12) for v, g in zip(leaves, once))
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        pytest.param(lambda x: x.relu() ** -2, id="relu(x)**-2"),  # the issue's example
+        pytest.param(lambda x: (x**0.0) * math.inf, id="x**0 * inf"),
+        pytest.param(lambda x: (x ** Value(0.0)) * math.inf, id="x**b, b=0"),
+    ],
+)
+def test_masked_grads_are_exactly_zero_whatever_arrives(build) -> None:
+    """Where PyTorch's backward returns exactly 0 (relu at x <= 0, a ** 0), an inf or nan upstream grad
+    sends 0, not 0 × inf = nan."""
+    x = Value(-1.0)
+    build(x).backward()
+    assert x.grad == 0.0
+
+
+def test_relu_and_elu_follow_pytorch_at_nan_and_minus_zero() -> None:
+    """relu'(nan) = 1 and elu'(nan) = 1 (PyTorch passes the grad), relu(-0.0) = -0.0, elu' = alpha·exp(a)."""
+    for build in (lambda x: x.relu(), lambda x: x.elu()):
+        x = Value(math.nan)
+        build(x).backward()
+        assert x.grad == 1.0
+    assert math.copysign(1.0, Value(-0.0).relu().data) == -1.0
+    x = Value(-40.0)
+    x.elu(2.0).backward()
+    assert x.grad == 2.0 * math.exp(-40.0)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        pytest.param(lambda x: abs(x) * math.inf, id="abs at 0"),
+        pytest.param(lambda x: x.leaky_relu(0.0) * math.inf, id="leaky_relu slope 0"),
+        pytest.param(lambda x: (x * 0.0) * math.inf, id="mul by 0"),
+        pytest.param(lambda x: (x**2.0) * math.inf, id="x**2 at 0"),
+    ],
+)
+def test_zero_local_derivatives_elsewhere_still_multiply(build) -> None:
+    """abs(0), the leaky_relu kink, mul by 0 and a**2 at 0 multiply 0 by the upstream grad, as PyTorch does."""
+    x = Value(0.0)
+    build(x).backward()
+    assert math.isnan(x.grad)

@@ -247,13 +247,16 @@ EDGES: list[tuple[str, tuple, tuple[float, ...], float, tuple[float, ...]]] = [
     ("softplus", (BIG,), (), inf, (1.0,)),
     ("relu", (inf,), (), inf, (1.0,)),
     ("relu", (-inf,), (), 0.0, (0.0,)),
-    ("relu", (nan,), (), nan, (0.0,)),  # the grad as JAX's where(x > 0, g, 0); PyTorch passes 1
+    ("relu", (nan,), (), nan, (1.0,)),  # PyTorch's threshold_backward passes the grad unless out <= 0
+    ("relu", (-0.0,), (), -0.0, (0.0,)),  # PyTorch's clamp_min keeps -0.0
     ("leaky_relu", (-1000.0,), (0.01,), -10.0, (0.01,)),
     ("leaky_relu", (-inf,), (0.01,), -inf, (0.01,)),
     ("leaky_relu", (-inf,), (0.0,), nan, (0.0,)),  # -inf · 0, as in PyTorch
     ("elu", (-1000.0,), (1.0,), -1.0, (0.0,)),
     ("elu", (-inf,), (0.5,), -0.5, (0.0,)),
     ("elu", (inf,), (1.0,), inf, (1.0,)),
+    ("elu", (nan,), (1.0,), nan, (1.0,)),  # PyTorch's elu_backward: x <= 0 is false for nan
+    ("elu", (-40.0,), (2.0,), -2.0, (2.0 * math.exp(-40.0),)),  # alpha·exp(a), not out + alpha (0 here)
     ("abs", (-inf,), (), inf, (-1.0,)),
     ("abs", (-0.0,), (), 0.0, (0.0,)),
     ("abs", (BIG,), (), inf, (1.0,)),
@@ -333,16 +336,14 @@ def torch_difference_is_known(name: str, inputs: tuple[float, ...], params: tupl
     x = inputs[0]
     # PyTorch computes x ** ±0.5 as (r)sqrt: sqrt(-inf) = nan, sqrt(-0.0) = -0.0; C99 pow gives inf and 0
     sqrt = name == "pow" and params[0] in (0.5, -0.5) and (x == -inf or (x == 0 and math.copysign(1, x) < 0))
-    # PyTorch passes the grad through a nan input; microprop gives JAX's 0 (relu) and nan (elu)
-    nan_grad = name in ("relu", "elu") and math.isnan(x)
-    return sqrt or nan_grad
+    return sqrt
 
 
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch is not installed")
 @ROWS
 def test_special_inputs_match_pytorch(op: Op) -> None:
     """On the special-float sweep, value and grads equal PyTorch's float64 results (up to the sign of
-    zero), but for the listed differences (C99 pow at -inf and -0.0, relu/elu grads at nan)."""
+    zero), but for the listed differences (C99 pow at -inf and -0.0)."""
     import torch
 
     functions = torch_functions()

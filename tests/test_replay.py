@@ -284,3 +284,90 @@ def test_synced_graph_draws_and_explains_like_a_rebuilt_one() -> None:
     text = explain(root)
     zero_grad(leaves)
     assert text == explain(fresh)
+
+
+def identical(x: float, y: float) -> bool:
+    """The same float bit for bit, the sign of zero included (nan equals nan)."""
+    return (x == y and math.copysign(1.0, x) == math.copysign(1.0, y)) or (math.isnan(x) and math.isnan(y))
+
+
+def test_sync_writes_plus_zero_where_the_engine_has_it() -> None:
+    """The issue's graph: after sync() the log node's grad is +0.0, as Value.backward() leaves it."""
+    x = Value(0.5)
+    a = x.log()
+    y = a.relu() * -1.0 + x
+    tape = trace(y)
+    tape.forward()
+    tape.backward()
+    tape.sync()
+    assert identical(a.grad, 0.0), a.grad
+
+
+@given(expressions(max_leaves=4, max_ops=12), st.lists(st.sampled_from(SPECIALS + (0.3, -0.7)), min_size=4, max_size=4))
+def test_sync_gives_every_node_the_scalar_engines_numbers(e: Expression, moved: list[float]) -> None:
+    """After forward, backward and sync, every node's data and grad are a fresh scalar pass's, bit for
+    bit with the sign of zero, also at IEEE edge values."""
+    leaves = [Value(x) for x in e.inputs]
+    root = e.fn(*leaves)
+    tape = trace(root)
+    for leaf, x in zip(leaves, moved):
+        leaf.data = x
+    tape.forward()
+    tape.backward()
+    tape.sync()
+    fresh = e.fn(*(Value(x) for x in moved[: len(leaves)]))
+    fresh.backward()
+    for got, want in zip(root.topo_order(), fresh.topo_order()):
+        assert identical(got.data, want.data), (got, want)
+        assert identical(got.grad, want.grad), (got, want)
+
+
+def test_sync_prints_no_warnings_on_inf_and_nan() -> None:
+    """sync() on a graph with inf and nan is as quiet as forward() and backward()."""
+    import warnings
+
+    x = Value(1000.0)
+    h = x.exp()
+    y = h * math.inf + h * -math.inf  # h.grad = inf + -inf
+    tape = trace(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tape.forward()
+        tape.backward()
+        tape.sync()
+    assert math.isnan(y.data) and math.isnan(h.grad) and math.isnan(x.grad)
+
+
+def test_masked_grads_replay_as_exact_zeros() -> None:
+    """relu(x) ** -2 at x = -1: the replay sends 0 through relu's mask, as the engine does."""
+    x = Value(-1.0)
+    tape = trace(x.relu() ** -2)
+    tape.backward()
+    assert x.grad == 0.0
+
+
+def test_tape_passes_from_two_threads_run_one_at_a_time() -> None:
+    """A thread's Tape.backward() never reads the buffers of another thread's pass that started later."""
+    import threading
+
+    started, go = threading.Event(), threading.Event()
+
+    def slow_partials(out: float, a: float) -> tuple[float]:
+        if not started.is_set():  # the first pass waits here, mid-way, for the second
+            started.set()
+            go.wait(0.5)
+        return (1.0,)
+
+    slow = Op("slow", "slow", lambda a: a, slow_partials, "d/da = 1")
+    x = Value(1.5)
+    tape = trace(apply(slow, x) + x * 5.0)  # backward: the sum, slow (pauses), then the mul
+    first = threading.Thread(target=tape.backward, args=(1.0,))
+    second = threading.Thread(target=tape.backward, args=(2.0,))
+    first.start()
+    started.wait(5)
+    second.start()
+    second.join(0.3)
+    go.set()
+    first.join()
+    second.join()
+    assert x.grad == 3.0 * (1.0 + 5.0)  # seeds 1 + 2, times d/dx

@@ -11,24 +11,27 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from ..engine import Value
 from ..expr import ExprError, build, parse_assignment, parse_program
+from ..i18n import LANGUAGES, N_, tr
 
-EXPR_HELP = """the expression, in quotes: numbers, variables, + - * / ** and
+EXPR_HELP = N_(
+    """the expression, in quotes: numbers, variables, + - * / ** and
 the functions abs elu exp leaky_relu log relu sigmoid softplus tanh, as in
 "tanh(x*w + b)"; leaky_relu and elu take an optional number: leaky_relu(x, 0.1).
 Name steps as the lecture does, separated by ';': "n = x*w + b; o = tanh(n)".
 """
-ASSIGN_HELP = "a value for each variable, like x1=2 w1=-3"
+)
+ASSIGN_HELP = N_("a value for each variable, like x1=2 w1=-3")
 
 
 def add_expression_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the positional ``EXPR`` and ``name=value ...`` arguments."""
-    parser.add_argument("expr", metavar="EXPR", help=EXPR_HELP)
-    parser.add_argument("assignments", metavar="name=value", nargs="*", help=ASSIGN_HELP)
+    parser.add_argument("expr", metavar="EXPR", help=tr(EXPR_HELP))
+    parser.add_argument("assignments", metavar="name=value", nargs="*", help=tr(ASSIGN_HELP))
 
 
 def build_from_args(expr: str, assignments: Sequence[str]) -> tuple[Value, dict[str, Value]]:
@@ -49,11 +52,18 @@ def build_from_args(expr: str, assignments: Sequence[str]) -> tuple[Value, dict[
     for text in assignments:
         assignment = parse_assignment(text)
         if assignment.name in values:
-            raise ExprError(f"{assignment.name!r} is given twice ({given[assignment.name]}, then {text})")
+            raise ExprError(
+                tr(
+                    "{name} is given twice ({first}, then {second})",
+                    name=repr(assignment.name),
+                    first=given[assignment.name],
+                    second=text,
+                )
+            )
         values[assignment.name] = assignment.value
         given[assignment.name] = text
         if assignment.warning:
-            print(f"microprop: warning: {assignment.warning}", file=sys.stderr)
+            print(tr("microprop: warning: {warning}", warning=assignment.warning), file=sys.stderr)
     return build(expr, values)
 
 
@@ -66,7 +76,7 @@ def report_error(err: ExprError, stream: TextIO | None = None) -> int:
       ^^^
     2
     """
-    print(f"microprop: error: {err.pretty()}", file=stream or sys.stderr)
+    print(tr("microprop: error: {message}", message=err.pretty()), file=stream or sys.stderr)
     return 2
 
 
@@ -74,7 +84,7 @@ def _number(text: str) -> float:
     try:
         return float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(tr("{text} is not a number", text=repr(text))) from None
 
 
 def positive_float(text: str) -> float:
@@ -85,7 +95,7 @@ def positive_float(text: str) -> float:
     """
     value = _number(text)
     if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+        raise argparse.ArgumentTypeError(tr("must be a positive number, not {text}", text=text))
     return value
 
 
@@ -97,7 +107,7 @@ def non_negative_float(text: str) -> float:
     """
     value = _number(text)
     if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+        raise argparse.ArgumentTypeError(tr("must be 0 or more, not {text}", text=text))
     return value
 
 
@@ -177,14 +187,16 @@ def _is_expression(text: str) -> bool:
 def subcommand(
     subparsers: argparse._SubParsersAction, name: str, summary: str, description: str, examples: str
 ) -> argparse.ArgumentParser:
-    """A subcommand parser whose ``--help`` shows the description and examples as written."""
+    """A subcommand parser whose ``--help`` shows the description and examples as written,
+    in the current language (the texts are catalogue messages), with the ``--lang`` option."""
     parser = subparsers.add_parser(
         name,
-        help=summary,
-        description=description,
-        epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help=tr(summary),
+        description=tr(description),
+        epilog=tr("examples:") + "\n" + tr(examples),
+        formatter_class=HelpFormatter,
     )
+    add_lang_argument(parser)
     # argparse takes any word starting with "-" for an option; let a value such as
     # "--eps -1e-7" reach its option's check ("must be a positive number") as a value
     # (CommandParser finds an EXPR starting with "-")
@@ -194,3 +206,48 @@ def subcommand(
 
 _NOT_AN_OPTION = re.compile(r"^-(?!-)(?!h$)")
 _OPTION_LIKE = re.compile(r"--?[A-Za-z][\w-]*(=.*)?")
+
+
+def add_lang_argument(parser: argparse.ArgumentParser) -> None:
+    """``--lang ko|en``, and argparse's own headings in the current language."""
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help=tr("language of the output: en or ko (default: MICROPROP_LANG, else the locale)"),
+    )
+    parser._positionals.title = tr("positional arguments")
+    parser._optionals.title = tr("options")
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            action.help = tr("show this help message and exit")
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions and examples as written; "usage:" in the current language."""
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
+        super().add_usage(usage, actions, groups, tr("usage: ") if prefix is None else prefix)
+
+
+def lang_in(args: Sequence[str]) -> str | None:
+    """The value of ``--lang`` in a command line, read before the parser is built (its
+    help texts are in that language); None when absent or not a language.
+
+    >>> lang_in(["step", "x", "x=1", "--lang", "ko"]), lang_in(["--lang=en", "quiz"]), lang_in(["x"])
+    ('ko', 'en', None)
+    """
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        value = arg.partition("=")[2] if arg.startswith("--lang=") else None
+        if arg == "--lang" and i + 1 < len(args):
+            value = args[i + 1]
+        if value in LANGUAGES:
+            return value
+    return None

@@ -6,6 +6,7 @@ import argparse
 
 from ..expr import ExprError, parse_program
 from ..gradcheck import gradcheck
+from ..i18n import N_, tr
 from ._common import (
     add_expression_arguments,
     build_from_args,
@@ -15,7 +16,8 @@ from ._common import (
     subcommand,
 )
 
-DESCRIPTION = """\
+DESCRIPTION = N_(
+    """\
 Check the engine's gradient of an expression against central finite differences
 (f(x + eps) - f(x - eps)) / 2eps, in float64, for every variable. Prints one row per
 variable: the point, the analytic grad (backprop), the numeric grad, their difference
@@ -26,27 +28,30 @@ where the first inf or nan appeared (an exp that overflowed, a log of a negative
 exit status: 0 when every grad matches, 1 on a mismatch or an inconclusive
 check, 2 on bad input.
 Near a kink (relu or abs at 0) the two sides legitimately differ."""
+)
 
-EXAMPLES = """\
+EXAMPLES = N_(
+    """\
   microprop check "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432
   microprop check "log(x) / x" x=0.5 --eps 1e-7
   microprop check "relu(x)" x=0                  (fails: relu has a kink at 0)"""
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``check`` subcommand."""
     parser = subcommand(
-        subparsers, "check", "check the grads against finite differences", DESCRIPTION, EXAMPLES
+        subparsers, "check", N_("check the grads against finite differences"), DESCRIPTION, EXAMPLES
     )
     add_expression_arguments(parser)
     parser.add_argument(
-        "--eps", type=positive_float, default=1e-6, help="finite-difference step (default 1e-6)"
+        "--eps", type=positive_float, default=1e-6, help=tr("finite-difference step (default 1e-6)")
     )
     parser.add_argument(
-        "--atol", type=non_negative_float, default=1e-5, help="absolute tolerance (default 1e-5)"
+        "--atol", type=non_negative_float, default=1e-5, help=tr("absolute tolerance (default 1e-5)")
     )
     parser.add_argument(
-        "--rtol", type=non_negative_float, default=1e-3, help="relative tolerance (default 1e-3)"
+        "--rtol", type=non_negative_float, default=1e-3, help=tr("relative tolerance (default 1e-3)")
     )
     parser.set_defaults(func=run)
 
@@ -69,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         return report_error(err)
     names = list(leaves)
     if not names:
-        print("the expression has no variables: nothing to check")
+        print(tr("the expression has no variables: nothing to check"))
         return 0
 
     def fn(*values):  # the same expression, rebuilt on gradcheck's leaves

@@ -8,13 +8,16 @@ import argparse
 import pathlib
 import sys
 import time
+import unicodedata
 from dataclasses import dataclass, field
 
 from ..engine import Value, no_grad
 from ..explain import explain
+from ..i18n import N_, tr
 from ._common import subcommand
 
-DESCRIPTION = """\
+DESCRIPTION = N_(
+    """\
 Run the tour on built-in data (no network, no arguments needed):
   1. the neuron from micrograd's lecture, o = tanh(x1*w1 + x2*w2 + b): its forward
      pass and each backward step, printed; its graph drawn forward (values) and
@@ -28,12 +31,15 @@ Run the tour on built-in data (no network, no arguments needed):
 Every file written goes into DIR, listed at the end. Graph images need Graphviz's
 dot program (without it they are skipped with a hint); the rest needs the 'demo'
 extras (pip install 'microprop[demo]': matplotlib and scikit-learn)."""
+)
 
-EXAMPLES = """\
+EXAMPLES = N_(
+    """\
   microprop demo
   microprop demo --out /tmp/tour
   microprop demo --steps 20          (a shorter training run)
   microprop demo --scalar            (the scalar engine every step, as micrograd: ~17 s)"""
+)
 
 MOONS_SEED = 1337  # micrograd's demo seeds both random and numpy.random with it
 
@@ -41,22 +47,29 @@ MOONS_SEED = 1337  # micrograd's demo seeds both random and numpy.random with it
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``demo`` subcommand."""
     parser = subcommand(
-        subparsers, "demo", "the tour: the lecture neuron, then an MLP on two moons", DESCRIPTION, EXAMPLES
+        subparsers,
+        "demo",
+        N_("the tour: the lecture neuron, then an MLP on two moons"),
+        DESCRIPTION,
+        EXAMPLES,
     )
     parser.add_argument(
-        "--out", metavar="DIR", default="microprop-demo", help="folder for the files (default: %(default)s)"
+        "--out",
+        metavar="DIR",
+        default="microprop-demo",
+        help=tr("folder for the files (default: %(default)s)"),
     )
     parser.add_argument(
         "--steps",
         metavar="N",
         type=_steps,
         default=100,
-        help="training steps (default: %(default)s, as micrograd)",
+        help=tr("training steps (default: %(default)s, as micrograd)"),
     )
     parser.add_argument(
         "--scalar",
         action="store_true",
-        help="rebuild the graph with the scalar engine every step instead of replaying it with numpy",
+        help=tr("rebuild the graph with the scalar engine every step instead of replaying it with numpy"),
     )
     parser.set_defaults(func=run)
 
@@ -65,9 +78,9 @@ def _steps(text: str) -> int:
     try:
         n = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+        raise argparse.ArgumentTypeError(tr("must be a whole number, not {text}", text=repr(text))) from None
     if not 1 <= n <= 10_000:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 10000, not {n}")
+        raise argparse.ArgumentTypeError(tr("must be between 1 and 10000, not {n}", n=n))
     return n
 
 
@@ -81,7 +94,8 @@ class Tour:
 
 
 def _heading(text: str) -> None:
-    print(f"\n== {text} " + "=" * max(0, 70 - len(text)))
+    width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)  # Hangul: 2 columns
+    print(f"\n== {text} " + "=" * max(0, 70 - width))
 
 
 # --- 1. the lecture neuron ---------------------------------------------------------------
@@ -108,7 +122,7 @@ def lecture_neuron() -> Value:
 
 
 def _neuron_part(tour: Tour) -> None:
-    _heading("1. the lecture neuron: o = tanh(x1*w1 + x2*w2 + b)")
+    _heading(tr("1. the lecture neuron: {formula}", formula="o = tanh(x1*w1 + x2*w2 + b)"))
     o = lecture_neuron()
     print(explain(o))  # runs backward and prints each step
     from .. import viz
@@ -118,7 +132,7 @@ def _neuron_part(tour: Tour) -> None:
             tour.written.append(viz.save(o, tour.out / f"neuron_{view}.png", view=view))
         tour.written.append(viz.save_stepper(o, tour.out / "neuron_stepper.html"))
     except (viz.GraphvizMissing, viz.RenderError) as err:
-        tour.skipped.append(f"graph images and stepper page: {err}")
+        tour.skipped.append(tr("graph images and stepper page: {reason}", reason=err))
 
 
 # --- 2. micrograd's moons MLP ------------------------------------------------------------
@@ -185,7 +199,7 @@ def train_moons(
 
     loss, scores = build()
     tape = trace(loss, watch=scores) if replay else None
-    bar = tqdm(range(steps), desc="training", unit="step", disable=not progress, file=sys.stderr)
+    bar = tqdm(range(steps), desc=tr("training"), unit=tr("step"), disable=not progress, file=sys.stderr)
     for k in bar:
         if k > 0:  # new parameters: recompute the loss
             if tape is not None:
@@ -204,7 +218,9 @@ def train_moons(
         schedule.step()
         history.loss.append(loss.data)
         history.accuracy.append(float(accuracy))
-        bar.set_postfix(loss=f"{loss.data:.4f}", accuracy=f"{accuracy:.0%}")
+        bar.set_postfix_str(
+            tr("loss={loss}, accuracy={accuracy}", loss=f"{loss.data:.4f}", accuracy=f"{accuracy:.0%}")
+        )
     return model, history
 
 
@@ -337,7 +353,13 @@ def plot_history(history: History, path: pathlib.Path) -> pathlib.Path:
 
 
 def _moons_part(tour: Tour, steps: int, replay: bool) -> None:
-    _heading(f"2. micrograd's demo: MLP(2, [16, 16, 1]) on two moons, {steps} steps")
+    _heading(
+        tr(
+            "2. micrograd's demo: {model} on two moons, {steps} steps",
+            model="MLP(2, [16, 16, 1])",
+            steps=steps,
+        )
+    )
     try:
         import matplotlib
 
@@ -345,7 +367,10 @@ def _moons_part(tour: Tour, steps: int, replay: bool) -> None:
         X, y = moons_data()
     except ImportError as err:
         tour.skipped.append(
-            f"the moons MLP: needs the demo extras ({err.name}): pip install 'microprop[demo]'"
+            tr(
+                "the moons MLP: needs the demo extras ({module}): pip install 'microprop[demo]'",
+                module=err.name,
+            )
         )
         return
     start = time.perf_counter()
@@ -354,11 +379,23 @@ def _moons_part(tour: Tour, steps: int, replay: bool) -> None:
         X, y, steps, replay=replay, on_step=lambda m: frames.append(layer_weights(m))
     )
     seconds = time.perf_counter() - start
-    how = "graph built once, replayed with numpy" if replay else "graph rebuilt every step"
-    print(f"step 0 loss {history.loss[0]!r} (micrograd: 0.8958441028683222)")
+    how = tr("graph built once, replayed with numpy") if replay else tr("graph rebuilt every step")
     print(
-        f"step {steps - 1} loss {history.loss[-1]:.6f}, accuracy {history.accuracy[-1]:.0%} "
-        f"({seconds:.2f} s, {how})"
+        tr(
+            "step 0 loss {loss} (micrograd: {reference})",
+            loss=repr(history.loss[0]),
+            reference="0.8958441028683222",
+        )
+    )
+    print(
+        tr(
+            "step {step} loss {loss}, accuracy {accuracy} ({seconds} s, {how})",
+            step=steps - 1,
+            loss=f"{history.loss[-1]:.6f}",
+            accuracy=f"{history.accuracy[-1]:.0%}",
+            seconds=f"{seconds:.2f}",
+            how=how,
+        )
     )
     tour.written.append(plot_boundary(model, X, y, tour.out / "moons_boundary.png"))
     tour.written.append(plot_history(history, tour.out / "moons_loss.png"))
@@ -371,13 +408,20 @@ def run(args: argparse.Namespace) -> int:
     try:
         tour.out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        print(f"microprop demo: cannot make the folder --out {args.out}: {err.strerror}", file=sys.stderr)
+        print(
+            tr(
+                "microprop demo: cannot make the folder --out {out}: {reason}",
+                out=args.out,
+                reason=err.strerror,
+            ),
+            file=sys.stderr,
+        )
         return 2
     _neuron_part(tour)
     _moons_part(tour, args.steps, replay=not args.scalar)
-    _heading("files written")
+    _heading(tr("files written"))
     for path in tour.written:
-        print(f"  {path}  ({path.stat().st_size:,} bytes)")
+        print("  " + tr("{path}  ({size} bytes)", path=path, size=f"{path.stat().st_size:,}"))
     for reason in tour.skipped:
-        print(f"  skipped {reason}")
+        print("  " + tr("skipped {reason}", reason=reason))
     return 0

@@ -21,33 +21,38 @@ from ..explain import (
     node_names,
 )
 from ..expr import ExprError
+from ..i18n import N_, language, tr
 from ._common import add_expression_arguments, build_from_args, positive_float, report_error, subcommand
 
-DESCRIPTION = """\
+DESCRIPTION = N_(
+    """\
 Backprop by hand: the quiz shows the forward pass, then asks for each grad in the
 order backward() computes them, starting next to the output. Type a number (like
 -1.5, 0.4200 or 1/2) and press Enter; 4 significant digits are enough (answers within
 a relative 1e-3 count). A wrong answer is explained from the step that computed it:
 the rule, the local derivative, the upstream grad and what adds up. Type q to stop.
 Answers can be piped in, one per line; the score is printed at the end."""
+)
 
-EXAMPLES = """\
+EXAMPLES = N_(
+    """\
   microprop quiz "x * y" x=2 y=-3
   microprop quiz "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432
   printf '1\\n2\\n-2\\n' | microprop quiz "x * y + x" x=2 y=-3   (answers from a pipe)"""
+)
 
 Ask = Callable[[str], str]  # like input(): prompt in, one line out, EOFError at the end
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``quiz`` subcommand."""
-    parser = subcommand(subparsers, "quiz", "predict each grad, then check it", DESCRIPTION, EXAMPLES)
+    parser = subcommand(subparsers, "quiz", N_("predict each grad, then check it"), DESCRIPTION, EXAMPLES)
     add_expression_arguments(parser)
     parser.add_argument(
         "--rtol",
         type=positive_float,
         default=1e-3,
-        help="relative tolerance of a right answer (default 1e-3)",
+        help=tr("relative tolerance of a right answer (default 1e-3)"),
     )
     parser.set_defaults(func=run)
 
@@ -59,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     except ExprError as err:
         return report_error(err)
     echo = not sys.stdin.isatty()  # show piped answers, so the transcript reads well
-    quiz(root, leaves, _terminal_ask(echo), rtol=args.rtol)
+    quiz(root, leaves, _terminal_ask(echo), rtol=args.rtol, lang=getattr(args, "lang", None))
     return 0
 
 
@@ -88,9 +93,13 @@ class Score:
     def text(self) -> str:
         """``score: 3 of 4 right``, noting an early stop."""
         if self.asked < self.total:
-            stopped = f"stopped after {self.asked} of {self.total} questions"
-            return f"{stopped}; score: {self.right} of {self.asked} right"
-        return f"score: {self.right} of {self.total} right"
+            return tr(
+                "stopped after {asked} of {total} questions; score: {right} of {asked} right",
+                asked=self.asked,
+                total=self.total,
+                right=self.right,
+            )
+        return tr("score: {right} of {total} right", right=self.right, total=self.total)
 
 
 def parse_answer(text: str) -> float:
@@ -110,7 +119,9 @@ def parse_answer(text: str) -> float:
             return float(top) / float(bottom)
         return float(raw)
     except (ValueError, ZeroDivisionError):
-        raise ValueError(f"{raw[:40]!r} is not a number: type one like -1.5, 0.7071 or 1/2") from None
+        raise ValueError(
+            tr("{text} is not a number: type one like -1.5, 0.7071 or 1/2", text=repr(raw[:40]))
+        ) from None
 
 
 def is_right(answer: float, truth: float, rtol: float = 1e-3) -> bool:
@@ -141,32 +152,39 @@ def hint(answer: float, node: Value, steps: list[BackwardStep], rtol: float) -> 
     if len(received) > 1:
         total = sum(c.value for c in received)
         if any(close(c.value) for c in received):
-            every = "both" if len(received) == 2 else "all"
-            used = f"this node is used {len(received)} times"
-            return f"that is one contribution only: {used}, add {every} contributions"
+            if len(received) == 2:
+                return tr("that is one contribution only: this node is used 2 times, add both contributions")
+            return tr(
+                "that is one contribution only: this node is used {count} times, add all contributions",
+                count=len(received),
+            )
         if any(close(total - c.value) for c in received):
-            return "one contribution is missing: this node is used several times, add every contribution"
+            return tr("one contribution is missing: this node is used several times, add every contribution")
         consumers = {id(s) for s in steps for c in s.contributions if c.parent is node}
-        name = received[0].parent_name
-        return (
-            f"{name} feeds {len(consumers)} ops ({len(received)} contributions): work out each one "
-            "(local derivative × upstream grad), then add them all"
+        return tr(
+            "{name} feeds {ops} ops ({count} contributions): work out each one "
+            "(local derivative × upstream grad), then add them all",
+            name=received[0].parent_name,
+            ops=len(consumers),
+            count=len(received),
         )
     for c in received:
         if c.upstream != 1 and close(c.local):
-            return (
-                f"that is the local derivative {_rule_value(c)} alone: "
-                f"multiply it by the upstream grad {c.upstream_name} = {fmt(c.upstream)}"
+            return tr(
+                "that is the local derivative {rule} alone: multiply it by the upstream grad {upstream}",
+                rule=_rule_value(c),
+                upstream=f"{c.upstream_name} = {fmt(c.upstream)}",
             )
         if c.local != 1 and close(c.upstream):
-            return (
-                f"that is the upstream grad {c.upstream_name} = {fmt(c.upstream)} alone: multiply it "
-                f"by the local derivative {_rule_value(c)}"
+            return tr(
+                "that is the upstream grad {upstream} alone: multiply it by the local derivative {rule}",
+                rule=_rule_value(c),
+                upstream=f"{c.upstream_name} = {fmt(c.upstream)}",
             )
     if node.grad != 0 and close(-node.grad):
-        return "the sign is off"
+        return tr("the sign is off")
     if close(node.data) and node.data != 0:
-        return f"that is the node's value ({fmt(node.data)}), not its grad d(output)/d(node)"
+        return tr("that is the node's value ({value}), not its grad d(output)/d(node)", value=fmt(node.data))
     return ""
 
 
@@ -179,8 +197,11 @@ def _rule_value(c: Contribution) -> str:
     return c.named_rule if same else f"{c.named_rule} = {fmt(c.local)}"
 
 
-def quiz(root: Value, leaves: dict[str, Value], ask: Ask, rtol: float = 1e-3, out=None) -> Score:
-    """Ask for every grad in backward order, explain wrong answers, print the score.
+def quiz(
+    root: Value, leaves: dict[str, Value], ask: Ask, rtol: float = 1e-3, out=None, lang: str | None = None
+) -> Score:
+    """Ask for every grad in backward order, explain wrong answers, print the score
+    (in ``lang``: ``"en"`` or ``"ko"``, by default the language in effect).
 
     >>> x = Value(2.0, label="x"); y = Value(-3.0, label="y")
     >>> answers = iter(["-3", "two", "3"])
@@ -211,13 +232,17 @@ def quiz(root: Value, leaves: dict[str, Value], ask: Ask, rtol: float = 1e-3, ou
     >>> score
     Score(right=0, asked=2, total=2)
     """
-    out = out or sys.stdout
+    with language(lang):
+        return _quiz(root, leaves, ask, rtol, out or sys.stdout)
+
+
+def _quiz(root: Value, leaves: dict[str, Value], ask: Ask, rtol: float, out) -> Score:
     names = node_names(root)
 
     def say(text: str = "") -> None:
         print(text, file=out)
 
-    say("forward")
+    say(tr("forward"))
     for forward in forward_steps(root, names):
         say("  " + forward.text())
     steps = backward_steps(root, names)
@@ -226,10 +251,13 @@ def quiz(root: Value, leaves: dict[str, Value], ask: Ask, rtol: float = 1e-3, ou
         v for v in reversed(root.topo_order()) if v is not root and (v.op is not None or v in variables)
     ]
     if not asked_nodes:
-        say("nothing to ask: the expression needs an op applied to a variable, like x * y")
+        say(tr("nothing to ask: the expression needs an op applied to a variable, like x * y"))
         return Score(0, 0, 0)
     say(
-        f"backward: {names[root]}.grad = 1 (the output); predict the grads in the order backward() finds them"
+        tr(
+            "backward: {seed} (the output); predict the grads in the order backward() finds them",
+            seed=f"{names[root]}.grad = 1",
+        )
     )
     right = asked = 0
     for number, node in enumerate(asked_nodes, 1):
@@ -241,9 +269,9 @@ def quiz(root: Value, leaves: dict[str, Value], ask: Ask, rtol: float = 1e-3, ou
         name = names[node]
         if is_right(answer, node.grad, rtol):
             right += 1
-            say(f"  right: {name}.grad = {fmt(node.grad)}")
+            say("  " + tr("right: {grad}", grad=f"{name}.grad = {fmt(node.grad)}"))
             continue
-        say(f"  wrong: {name}.grad = {fmt(node.grad)}")
+        say("  " + tr("wrong: {grad}", grad=f"{name}.grad = {fmt(node.grad)}"))
         slip = hint(answer, node, steps, rtol)
         if slip:
             say(f"  {slip}")
@@ -263,16 +291,22 @@ def _question(
     consumers = {
         s.index: f"{s.name} = {s.formula}" for s in steps for c in s.contributions if c.parent is node
     }
-    where = f"{name} = {expression(node, names)}; " if node.op is not None else ""
-    context = f"{where}{name} feeds {', '.join(consumers.values())}"
-    return f"question {number} of {total}: {name}.grad = ?   ({context})\nyour answer: "
+    fields = {"name": name, "consumers": ", ".join(consumers.values())}
+    if node.op is not None:
+        context = tr(
+            "{formula}; {name} feeds {consumers}", formula=f"{name} = {expression(node, names)}", **fields
+        )
+    else:
+        context = tr("{name} feeds {consumers}", **fields)
+    question = tr("question {number} of {total}:", number=number, total=total)
+    return f"{question} {name}.grad = ?   ({context})\n" + tr("your answer: ")
 
 
 def _read_answer(ask: Ask, prompt: str, say: Callable[..., None]) -> float | None:
     """A number from the learner; None at end of input or on q."""
     for attempt in itertools.count():
         if attempt:
-            prompt = "your answer: "
+            prompt = tr("your answer: ")
         try:
             text = ask(prompt)
         except (EOFError, KeyboardInterrupt):

@@ -6,26 +6,31 @@ import argparse
 
 from ..explain import backward_steps, forward_steps, leaf_summary, node_names
 from ..expr import ExprError
+from ..i18n import N_, tr
 from ._common import add_expression_arguments, build_from_args, report_error, subcommand
 
-DESCRIPTION = """\
+DESCRIPTION = N_(
+    """\
 Print the forward pass and then the backward pass of an expression, one node at a
 time. Variables keep their names; every other node is named a, b, c, ... in the order
 it is computed. Each backward step shows the node's grad, and what it sends to each
 input: local derivative × upstream grad = contribution. A node used by several ops
 collects one contribution from each, and they add up. As in micrograd, a - b is built
 as a + b×(-1) and a / b as a × b^-1, so each shows as two steps."""
+)
 
-EXAMPLES = """\
+EXAMPLES = N_(
+    """\
   microprop step "x * y" x=2 y=-3
   microprop step "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432
   microprop step "x*x + exp(x)" x=0.5            (x feeds two ops: its grads add up)
   microprop step "-x / y" x=1 y=2"""
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``step`` subcommand."""
-    parser = subcommand(subparsers, "step", "print the forward and backward steps", DESCRIPTION, EXAMPLES)
+    parser = subcommand(subparsers, "step", N_("print the forward and backward steps"), DESCRIPTION, EXAMPLES)
     add_expression_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -52,19 +57,28 @@ def run(args: argparse.Namespace) -> int:
     except ExprError as err:
         return report_error(err)
     names = node_names(root)
-    print("forward")
+    print(tr("forward"))
     for forward in forward_steps(root, names):
         print("  " + forward.text())
     steps = backward_steps(root, names)
-    print("backward")
+    print(tr("backward"))
     if not steps:
-        what = "a single variable" if leaves else "a single number"
-        print(f"  (the expression is {what}: d{names[root]}/d{names[root]} = 1, no steps)")
+        derivative = f"d{names[root]}/d{names[root]} = 1"
+        if leaves:
+            print(
+                "  "
+                + tr("(the expression is a single variable: {derivative}, no steps)", derivative=derivative)
+            )
+        else:
+            print(
+                "  "
+                + tr("(the expression is a single number: {derivative}, no steps)", derivative=derivative)
+            )
     for step in steps:
         print(step.text())
-    print("grads")
+    print(tr("grads"))
     if not leaves:
-        print("  (the expression has no variables)")
+        print("  " + tr("(the expression has no variables)"))
     for line in leaf_summary(steps, [(leaf, name) for name, leaf in leaves.items()]):
         print("  " + line)
     return 0

@@ -1,0 +1,200 @@
+"""The Korean catalogue: complete, consistent with the code and the glossary, and used by the CLI."""
+
+from __future__ import annotations
+
+import gettext
+import os
+import pathlib
+import re
+import string
+import subprocess
+import sys
+
+import pytest
+
+from microprop.cli import main
+from microprop.i18n import LOCALE_DIR, from_environment, language, tr
+
+babel = pytest.importorskip("babel")
+from babel.messages.extract import extract_from_dir  # noqa: E402
+from babel.messages.pofile import read_po  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PO = LOCALE_DIR / "ko" / "LC_MESSAGES" / "microprop.po"
+MO = PO.with_suffix(".mo")
+GLOSSARY = ROOT / "docs" / "glossary.ko.md"
+
+
+def _catalogue():
+    with open(PO, "rb") as f:
+        return read_po(f)
+
+
+def _pairs() -> list[tuple[str, str]]:
+    """(English, Korean) for every message, plural forms included."""
+    pairs = []
+    for message in _catalogue():
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        pairs += [(ids[0], strings[0])] + [(ids[-1], s) for s in strings[1:]]
+    return pairs
+
+
+def _fields(text: str) -> list[tuple[str, str, str]]:
+    return sorted(
+        (name, spec or "", conversion or "")
+        for _, name, spec, conversion in string.Formatter().parse(text)
+        if name is not None
+    )
+
+
+def test_every_message_is_translated_with_the_same_placeholders():
+    """Each message has a Korean text with the same named placeholders (format specs too)."""
+    pairs = _pairs()
+    assert len(pairs) > 100
+    for english, korean in pairs:
+        assert korean, f"untranslated: {english!r}"
+        assert _fields(korean) == _fields(english), english
+        assert "%(default)s" not in english or "%(default)s" in korean
+
+
+def test_every_message_in_the_code_is_in_the_catalogue():
+    """Every tr/ntr/N_ message in microprop/ and viz/ is in the .po (run `make messages`)."""
+    method_map = [("microprop/**.py", "python"), ("viz/**.py", "python")]
+    keywords = {"tr": None, "ntr": (1, 2), "N_": None}
+    found = {
+        message if isinstance(message, str) else message[0]
+        for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, keywords=keywords)
+    }
+    known = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalogue() if m.id}
+    assert found - known == set(), (
+        "new or changed messages: run `make messages`, then translate the empty entries of "
+        "microprop/locale/ko/LC_MESSAGES/microprop.po (terms: docs/glossary.ko.md) and run it again"
+    )
+
+
+def test_compiled_catalogue_matches_the_po():
+    """The committed .mo holds exactly the .po's translations (it ships in the wheel)."""
+    with open(MO, "rb") as f:
+        compiled = gettext.GNUTranslations(f)._catalog  # type: ignore[attr-defined]
+    for message in _catalogue():
+        if not message.id or isinstance(message.id, tuple):
+            continue
+        assert compiled.get(message.id) == message.string, message.id
+
+
+def _glossary() -> list[tuple[list[str], str, list[str]]]:
+    rows = []
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or cells[0].startswith(("English", "---")):
+            continue
+        english, korean, avoid = cells
+        rows.append(
+            (
+                [t.strip() for t in english.split(",")],
+                korean,
+                [t.strip() for t in avoid.split(",") if t.strip()],
+            )
+        )
+    return rows
+
+
+def test_glossary_has_the_books_terms():
+    """The glossary fixes the terms of 『밑바닥부터 시작하는 딥러닝』 the issue lists."""
+    korean = {k for _, k, _ in _glossary()}
+    for term in (
+        "순전파",
+        "역전파",
+        "연쇄 법칙",
+        "국소적 미분",
+        "기울기",
+        "분기 노드",
+        "가중치 감소",
+        "수치 미분",
+        "기울기 확인",
+        "확률적 경사 하강법",
+        "학습률",
+        "활성화 함수",
+    ):
+        assert term in korean
+
+
+def test_catalogue_uses_the_glossary_terms():
+    """A message using an English term of the glossary uses its Korean term; none uses a word to avoid."""
+    rows = _glossary()
+    for english, korean_text in _pairs():
+        plain = re.sub(r"\{[^}]*\}", " ", english)  # placeholders are not words
+        for terms, korean, avoid in rows:
+            for term in terms:
+                pattern = rf"(?<![\w.\-]){re.escape(term)}(?![\w(.])"  # not in code: x.grad, grads.png
+                if re.search(pattern, plain, flags=re.IGNORECASE):
+                    assert korean in korean_text, (
+                        f"{english!r} uses {term!r}: expected {korean!r} in {korean_text!r}"
+                    )
+            for word in avoid:
+                assert word not in korean_text, f"{korean_text!r} uses {word!r} (glossary: {korean!r})"
+
+
+def test_language_order_argument_then_variable_then_locale():
+    """lang= beats MICROPROP_LANG, which beats the locale; English otherwise."""
+    assert from_environment({"LANG": "ko_KR.UTF-8"}) == "ko"
+    assert from_environment({"LC_ALL": "ko_KR.UTF-8", "LANG": "en_US.UTF-8"}) == "ko"
+    assert from_environment({"MICROPROP_LANG": "en", "LANG": "ko_KR.UTF-8"}) == "en"
+    assert from_environment({"MICROPROP_LANG": "ko"}) == "ko"
+    assert from_environment({}) == "en"
+    with language("en"):
+        assert tr("forward") == "forward"
+    with language("ko"):
+        assert tr("forward") == "순전파"
+
+
+def test_korean_errors_keep_the_caret(capsys):
+    """A bad expression is explained in Korean, the caret still under the mistake, exit status 2."""
+    assert main(["step", "x*y + 2x", "x=1", "y=2", "--lang", "ko"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "microprop: 오류: 2*x로 쓰세요: 곱하려면 숫자와 이름 사이에 *가 필요합니다\n  x*y + 2x\n        ^^\n"
+    )
+
+
+def test_english_stays_the_default(capsys, monkeypatch):
+    """Without --lang, MICROPROP_LANG or a Korean locale, output is English."""
+    for var in ("MICROPROP_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert main(["check", "x*y", "x=2", "y=3"]) == 0
+    assert capsys.readouterr().out.endswith("all gradients match\n")
+
+
+def _run(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MICROPROP_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "microprop", *args],
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        check=False,
+    )
+
+
+def test_korean_locale_alone_switches():
+    """LANG=ko_KR.UTF-8, nothing else, gives Korean output; MICROPROP_LANG=en overrides it."""
+    korean = _run("check", "x*y", "x=2", "y=3", LANG="ko_KR.UTF-8")
+    assert korean.returncode == 0 and korean.stdout.endswith("모든 기울기가 일치합니다\n")
+    english = _run("check", "x*y", "x=2", "y=3", LANG="ko_KR.UTF-8", MICROPROP_LANG="en")
+    assert english.stdout.endswith("all gradients match\n")
+
+
+def test_lang_option_on_every_subcommand(capsys):
+    """Each subcommand takes --lang and shows its help in Korean."""
+    for command in ("demo", "step", "check", "quiz", "render"):
+        assert main([command, "--help", "--lang", "ko"]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith("사용법: microprop " + command) and "옵션:" in out and "예:" in out
