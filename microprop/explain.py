@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from .engine import Value, contribution
+from .i18n import N_, language, tr
 from .naming import fmt, node_names
 from .ops import Op
 
@@ -159,10 +160,14 @@ class Contribution:
 
     def text(self) -> str:
         """``x1.grad += w1 × n.grad = (-3.0)(0.5) = -1.5   (rule: ∂n/∂x1 = w1)``."""
-        return (
-            f"{self.parent_name}.grad += {self.local_formula} × {self.upstream_name} = "
-            f"({fmt(self.local)})({fmt(self.upstream)}) = {fmt(self.value)}   "
-            f"(rule: {self.named_rule})"
+        return tr(
+            "{grad} += {local} × {upstream} = {numbers} = {value}   (rule: {rule})",
+            grad=f"{self.parent_name}.grad",
+            local=self.local_formula,
+            upstream=self.upstream_name,
+            numbers=f"({fmt(self.local)})({fmt(self.upstream)})",
+            value=fmt(self.value),
+            rule=self.named_rule,
         )
 
     def running_total(self) -> str:
@@ -175,8 +180,12 @@ class Contribution:
         """
         if self.grad_before == 0:
             return ""
-        total = _sum_text([self.grad_before, self.value])
-        return f"so {self.parent_name}.grad = {total} = {fmt(self.grad_after)}"
+        return tr(
+            "so {grad} = {terms} = {total}",
+            grad=f"{self.parent_name}.grad",
+            terms=_sum_text([self.grad_before, self.value]),
+            total=fmt(self.grad_after),
+        )
 
 
 @dataclass(frozen=True)
@@ -204,19 +213,24 @@ class BackwardStep:
 
     def header(self) -> str:
         """``step 4  n = x1w1x2w2 + b   (+)   n.grad = 0.5``."""
-        return (
-            f"step {self.index}  {self.name} = {self.formula}   ({self.op.label})   "
-            f"{_grouped(self.name)}.grad = {fmt(self.upstream)}"
+        return tr(
+            "step {index}  {formula}   ({op})   {grad}",
+            index=self.index,
+            formula=f"{self.name} = {self.formula}",
+            op=self.op.label,
+            grad=f"{_grouped(self.name)}.grad = {fmt(self.upstream)}",
         )
 
     def accumulation(self) -> str:
         """``a.grad = 1.0 + 1.0 = 2.0`` when several ops fed this node, else ``""``."""
         if len(self.received) < 2:
             return ""
-        terms = _sum_text(list(self.received))
-        return (
-            f"{_grouped(self.name)}.grad = {terms} = {fmt(self.upstream)}   "
-            f"(used {len(self.received)} times: the contributions add up)"
+        return tr(
+            "{grad} = {terms} = {total}   (used {count} times: the contributions add up)",
+            grad=f"{_grouped(self.name)}.grad",
+            terms=_sum_text(list(self.received)),
+            total=fmt(self.upstream),
+            count=len(self.received),
         )
 
     def lines(self) -> list[str]:
@@ -314,6 +328,21 @@ def backward_steps(root: Value, names: dict[Value, str] | None = None) -> list[B
     return steps
 
 
+def received_by(steps: list[BackwardStep]) -> dict[Value, list[tuple[BackwardStep, Contribution]]]:
+    """Every contribution of the walk, filed under the node that received it, in the
+    order they were added (one pass over the steps).
+
+    >>> x = Value(3.0, label="x"); y = x * x
+    >>> [c.value for _, c in received_by(backward_steps(y))[x]]
+    [3.0, 3.0]
+    """
+    received: dict[Value, list[tuple[BackwardStep, Contribution]]] = {}
+    for s in steps:
+        for c in s.contributions:
+            received.setdefault(c.parent, []).append((s, c))
+    return received
+
+
 def leaf_summary(steps: list[BackwardStep], leaves: list[tuple[Value, str]]) -> list[str]:
     """One line per leaf after the walk, showing how its grad summed up.
 
@@ -321,9 +350,10 @@ def leaf_summary(steps: list[BackwardStep], leaves: list[tuple[Value, str]]) -> 
     >>> leaf_summary(backward_steps(y), [(x, "x")])
     ['x.grad = 3.0 + 3.0 = 6.0']
     """
+    by_node = received_by(steps)
     lines = []
     for leaf, name in leaves:
-        received = [c for s in steps for c in s.contributions if c.parent is leaf]
+        received = [c for _, c in by_node.get(leaf, ())]
         terms = [c.value for c in received]
         if received and received[0].grad_before != 0:  # grad left from an earlier backward()
             terms.insert(0, received[0].grad_before)
@@ -338,12 +368,23 @@ def seed_line(name: str, seed: float = 1.0) -> str:
     >>> seed_line("f")
     'f.grad = 1.0: backward starts at the output, df/df = 1'
     """
-    return f"{_grouped(name)}.grad = {fmt(seed)}: backward starts at the output, d{name}/d{name} = 1"
+    return tr(
+        "{grad}: backward starts at the output, {derivative}",
+        grad=f"{_grouped(name)}.grad = {fmt(seed)}",
+        derivative=f"d{name}/d{name} = 1",
+    )
 
 
-def grad_derivation(steps: list[BackwardStep], node: Value, name: str) -> list[str]:
+def grad_derivation(
+    steps: list[BackwardStep],
+    node: Value,
+    name: str,
+    received_index: dict[Value, list[tuple[BackwardStep, Contribution]]] | None = None,
+) -> list[str]:
     """How ``node``'s grad was found: each contribution it received (from which step)
     and, when it feeds several ops, the sum. What a learner should have computed.
+    For many nodes of one walk, pass ``received_index=received_by(steps)``: each call
+    then costs only that node's contributions, not a scan of every step.
 
     >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
     >>> for line in grad_derivation(backward_steps(y), x, "x"): print(line)
@@ -351,38 +392,91 @@ def grad_derivation(steps: list[BackwardStep], node: Value, name: str) -> list[s
     step 1 (y = x × x): x.grad += x × y.grad = (3.0)(1.0) = 3.0   (rule: ∂y/∂x = x)
     x is used twice by y: add both contributions, x.grad = 3.0 + 3.0 = 6.0
     """
-    received = [(s, c) for s in steps for c in s.contributions if c.parent is node]
+    if received_index is None:
+        received = [(s, c) for s in steps for c in s.contributions if c.parent is node]
+    else:
+        received = received_index.get(node, [])
     if not received:
         if steps and steps[0].node is node:  # the seed, as the pass saw it (not node.grad now)
             return [seed_line(name, steps[0].upstream)]
-        return [f"{_grouped(name)}.grad = {fmt(node.grad)}: nothing downstream depends on it"]
-    lines = [f"step {s.index} ({s.name} = {s.formula}): {c.text()}" for s, c in received]
-    total = f"{_grouped(name)}.grad = {{}} = {fmt(received[-1][1].grad_after)}"
+        return [
+            tr("{grad}: nothing downstream depends on it", grad=f"{_grouped(name)}.grad = {fmt(node.grad)}")
+        ]
+    lines = [
+        tr(
+            "step {index} ({formula}): {contribution}",
+            index=s.index,
+            formula=f"{s.name} = {s.formula}",
+            contribution=c.text(),
+        )
+        for s, c in received
+    ]
     terms = [c.value for _, c in received]
     start = received[0][1].grad_before
+    fields = {"name": name, "grad": f"{_grouped(name)}.grad", "total": fmt(received[-1][1].grad_after)}
     if start != 0:  # grad left from an earlier backward(): the engine adds to it
         lines.append(
-            f"{name}.grad was {fmt(start)} before this pass, and grads accumulate: "
-            + total.format(_sum_text([start, *terms]))
+            tr(
+                "{name}.grad was {start} before this pass, and grads accumulate: {grad} = {terms} = {total}",
+                start=fmt(start),
+                terms=_sum_text([start, *terms]),
+                **fields,
+            )
         )
     elif len(received) > 1:
         consumers = {s.index: s.name for s, _ in received}
-        if len(consumers) == 1:
-            times = "twice" if len(received) == 2 else f"{_count(len(received))} times"
-            why = f"{name} is used {times} by {received[0][0].name}"
+        fields.update(terms=_sum_text(terms), count=_count(len(received)))
+        if len(consumers) == 1 and len(received) == 2:
+            message = N_(
+                "{name} is used twice by {consumer}: add both contributions, {grad} = {terms} = {total}"
+            )
+        elif len(consumers) == 1:
+            message = N_(
+                "{name} is used {count} times by {consumer}: add all {count} contributions, {grad} = {terms} = {total}"
+            )
+        elif len(received) == 2:
+            message = N_(
+                "{name} feeds {ops} ops ({consumers}): add both contributions, {grad} = {terms} = {total}"
+            )
         else:
-            why = f"{name} feeds {_count(len(consumers))} ops ({', '.join(consumers.values())})"
-        every = "both" if len(received) == 2 else f"all {_count(len(received))}"
-        lines.append(f"{why}: add {every} contributions, " + total.format(_sum_text(terms)))
+            message = N_(
+                "{name} feeds {ops} ops ({consumers}): add all {count} contributions, {grad} = {terms} = {total}"
+            )
+        lines.append(
+            tr(
+                message,
+                consumer=received[0][0].name,
+                ops=_count(len(consumers)),
+                consumers=", ".join(consumers.values()),
+                **fields,
+            )
+        )
     return lines
 
 
+#: small counts in words, as a sentence says them ("used three times")
+_COUNTS = {2: N_("two"), 3: N_("three"), 4: N_("four")}
+
+
 def _count(n: int) -> str:
-    return {2: "two", 3: "three", 4: "four"}.get(n, str(n))
+    return tr(_COUNTS[n]) if n in _COUNTS else str(n)
 
 
-def explain(root: Value) -> Explanation:
-    """The whole walk as text: forward lines, backward steps, then the leaf grads.
+class ExplanationTooLarge(ValueError):
+    """The graph has more nodes than ``explain(..., max_nodes=)`` allows.
+
+    >>> issubclass(ExplanationTooLarge, ValueError)
+    True
+    """
+
+
+def explain(root: Value, lang: str | None = None, max_nodes: int = 2000) -> Explanation:
+    """The whole walk as text: forward lines, backward steps, then the leaf grads, in
+    ``lang`` (``"en"`` or ``"ko"``; by default the language in effect, see ``microprop.i18n``).
+
+    The text grows with the graph (a few lines per node, in time linear in its size);
+    above ``max_nodes`` nodes it is refused with ``ExplanationTooLarge``, which says
+    what to do instead.
 
     >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b"); c = a * b; c.label = "c"
     >>> print(explain(c))
@@ -398,15 +492,23 @@ def explain(root: Value) -> Explanation:
       a.grad = -3.0
       b.grad = 2.0
     """
-    names = node_names(root)
-    lines = ["forward"] + ["  " + s.text() for s in forward_steps(root, names)]
-    steps = backward_steps(root, names)
-    lines.append("backward")
-    lines += [s.text() for s in steps]
-    lines.append("leaf grads")
-    leaves = [(v, names[v]) for v in root.topo_order() if v.op is None]
-    lines += ["  " + line for line in leaf_summary(steps, leaves)]
-    return Explanation("\n".join(lines))
+    order = root.topo_order()
+    if len(order) > max_nodes:
+        raise ExplanationTooLarge(
+            f"explain() writes a few lines per node, and this graph has {len(order)} nodes "
+            f"(max_nodes={max_nodes}): explain a smaller part of it (a sub-expression, one neuron), "
+            f"or pass max_nodes={len(order)} for the whole text (about {3 * len(order)} lines)"
+        )
+    with language(lang):
+        names = node_names(root, order)
+        lines = [tr("forward")] + ["  " + s.text() for s in forward_steps(root, names)]
+        steps = backward_steps(root, names)
+        lines.append(tr("backward"))
+        lines += [s.text() for s in steps]
+        lines.append(tr("leaf grads"))
+        leaves = [(v, names[v]) for v in order if v.op is None]
+        lines += ["  " + line for line in leaf_summary(steps, leaves)]
+        return Explanation("\n".join(lines))
 
 
 class Explanation(str):

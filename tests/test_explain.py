@@ -220,3 +220,46 @@ def test_second_contribution_shows_the_running_total() -> None:
     steps = backward_steps(x * y + x)
     assert steps[0].lines()[1].endswith("(rule: ∂b/∂x = 1)")  # first contribution: nothing to add to
     assert steps[1].lines()[0].endswith("(rule: ∂a/∂x = y)   so x.grad = 1.0 + (-3.0) = -2.0")
+
+
+def test_leaf_summary_reads_the_steps_once() -> None:
+    """leaf_summary walks the steps once, not once per leaf (explain() was quadratic)."""
+    from microprop.explain import leaf_summary
+
+    class Counting(list):
+        walks = 0
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            Counting.walks += 1
+            return super().__iter__()
+
+    leaves = [Value(float(i), label=f"x{i}") for i in range(50)]
+    root = sum(v * v for v in leaves)
+    steps = Counting(backward_steps(root))
+    lines = leaf_summary(steps, [(v, v.label) for v in leaves])
+    assert Counting.walks == 1
+    assert lines[3] == "x3.grad = 3.0 + 3.0 = 6.0"
+
+
+def test_grad_derivation_with_an_index_scans_no_steps() -> None:
+    """grad_derivation given received_by(steps) gives the same lines without walking the steps."""
+    from microprop.explain import grad_derivation, received_by
+
+    x = Value(3.0, label="x")
+    y = x * x + x
+    steps = backward_steps(y)
+    index = received_by(steps)
+    assert grad_derivation([], x, "x", received_index=index) == grad_derivation(steps, x, "x")
+
+
+def test_explain_refuses_huge_graphs_and_says_what_to_do() -> None:
+    """Above max_nodes, explain() raises ExplanationTooLarge naming the size and the ways out."""
+    from microprop.explain import ExplanationTooLarge
+
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(1500):
+        y = y * 1.0
+    with pytest.raises(ExplanationTooLarge, match=r"this graph has 3001 nodes \(max_nodes=2000\).*smaller part"):
+        explain(y)
+    assert explain(y, max_nodes=3001).count("\n") > 3000

@@ -198,3 +198,47 @@ def test_lang_option_on_every_subcommand(capsys):
         assert main([command, "--help", "--lang", "ko"]) == 0
         out = capsys.readouterr().out
         assert out.startswith("사용법: microprop " + command) and "옵션:" in out and "예:" in out
+
+
+NEURON = ["tanh(x1*w1 + x2*w2 + b)", "x1=2", "x2=0", "w1=-3", "w2=1", "b=6.8813735870195432"]
+
+
+def test_step_in_korean_has_the_same_chain_rule_lines_and_numbers(capsys):
+    """`microprop step --lang ko` on the lecture neuron: each chain-rule line is the English
+    one with Korean words (N단계, 국소적 미분) and the very same formulas and numbers."""
+    assert main(["step", *NEURON]) == 0
+    english = capsys.readouterr().out.splitlines()
+    assert main(["step", *NEURON, "--lang", "ko"]) == 0
+    korean = capsys.readouterr().out.splitlines()
+    assert len(korean) == len(english)
+    words = {"forward": "순전파", "backward": "역전파", "grads": "기울기"}
+    for en, ko in zip(english, korean):
+        expected = words.get(en, re.sub(r"^step (\d+)", r"\1단계", en).replace("(rule: ", "(국소적 미분: "))
+        assert ko == expected
+    assert "    -> x1.grad += w1 × a.grad = (-3.0)(0.5) = -1.5   (국소적 미분: ∂a/∂x1 = w1)" in korean
+
+
+def test_explain_and_gradcheck_take_lang():
+    """explain(..., lang="ko") and a gradcheck report's text(lang="ko") speak Korean; English by default."""
+    from microprop import Value
+    from microprop.explain import explain
+    from microprop.gradcheck import gradcheck
+
+    x = Value(3.0, label="x")
+    text = explain(x * x, lang="ko")
+    assert text.splitlines()[0] == "순전파" and "x은(는) a에서 두 번" not in text
+    assert "1단계  a = x × x   (×)   a.grad = 1.0" in text
+    assert explain(Value(3.0, label="x") * 2).startswith("forward")
+    report = gradcheck(lambda v: v.relu(), [0.0], raise_on_failure=False, names=["v"])
+    assert report.text(lang="ko").splitlines()[-1].startswith("참고: relu의 입력(0)이 꺾인 점 0에 있습니다")
+    assert report.text().splitlines()[-1].startswith("note: relu's input is 0")
+
+
+def test_readme_korean_block_is_what_step_prints(capsys):
+    """The README's Korean `microprop step` transcript is exactly what the command prints."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## 한국어 (Korean)", 1)[1].split("```\n", 2)[1]
+    command, *expected = block.splitlines()
+    assert command == '$ microprop step "x * y" x=2 y=-3 --lang ko'
+    assert main(["step", "x * y", "x=2", "y=-3", "--lang", "ko"]) == 0
+    assert capsys.readouterr().out.splitlines() == expected
