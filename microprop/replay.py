@@ -103,6 +103,7 @@ class Tape:
             )
         self.root = root
         self.nodes = nodes
+        self.index = index
         self.leaves = [v for v in nodes if v.op is None]
         plan = _Planner(nodes, index, kept=[index[v] for v in (root, *self.watched)])
         self._consumer = plan.consumer  # for a partial sum inside a fused chain: the addition using it
@@ -148,6 +149,16 @@ class Tape:
         >>> x = Value(3.0); tape = trace(x * x); tape.backward(); tape.backward(); x.grad
         12.0
         """
+        for v, x in zip(self.leaves, self.leaf_grads(grad).tolist()):
+            v.grad += x
+
+    def leaf_grads(self, grad: float = 1.0) -> Array:
+        """The backward pass without touching the Values: d root / d leaf (times ``grad``)
+        for each of ``self.leaves``, in order.
+
+        >>> x = Value(3.0); trace(x * x).leaf_grads()
+        array([6.])
+        """
         data, contributions = self._data, self._contributions
         contributions[self._root_edge] = grad
         with np.errstate(all="ignore"):
@@ -158,17 +169,13 @@ class Tape:
                 if g.kernel is None:  # d sum / d term = 1
                     contributions[g.edges] = np.tile(upstream, len(g.inputs))
                 else:  # the chain rule: local derivative × upstream grad, along each edge
-                    args = (data[g.out], *data[g.inputs], *g.params)
-                    sent = [d * upstream for d in g.kernel.partials(*args)]
-                    if g.mask is not None:  # exactly 0 where the row masks, as Value.backward()
-                        sent = [np.where(m, 0.0, s) for m, s in zip(g.mask(*args), sent)]
+                    sent = _sent(g, (data[g.out], *data[g.inputs], *g.params), upstream)
                     contributions[g.edges] = np.concatenate(
                         [np.broadcast_to(s, upstream.shape) for s in sent]
                     )
             leaf_grads = _add_up(contributions, self._leaf_gather, len(self.leaves))
-        for v, x in zip(self.leaves, leaf_grads.tolist()):
-            v.grad += x
         self._backward_done = True
+        return leaf_grads
 
     @_one_at_a_time
     def sync(self) -> None:
@@ -242,6 +249,16 @@ def trace(root: Value, watch: Iterable[Value] = ()) -> Tape:
     return Tape(root, watch)
 
 
+def _sent(g: _Group, args: tuple[Array, ...], upstream: Array) -> list[Array]:
+    """What a group's nodes send to each input (``args``: out, inputs, params): the chain
+    rule, local derivative × upstream grad, exactly 0 where the row masks, as ``Value.backward()``."""
+    assert g.kernel is not None, "sums send their upstream grad as it is"
+    sent = [d * upstream for d in g.kernel.partials(*args)]
+    if g.mask is not None:
+        sent = [np.where(m, 0.0, s) for m, s in zip(g.mask(*args), sent)]
+    return sent
+
+
 def _sum_rows(terms: Array) -> Array:
     """Column sums added top to bottom, as ``((t0 + t1) + t2) + ...``.
 
@@ -313,10 +330,16 @@ class _Planner:
         targets[self._edge_b[has_b]] = b_of[has_b]
         self.edge_count = len(targets)
         self.root_edge = 0
-        self._by_target = np.argsort(targets, kind="stable")  # each node's edges, in backward order
-        self._count = np.bincount(targets, minlength=n)
-        self._start = np.cumsum(self._count) - self._count
+        self.index_edges(targets)
         self._inside = inside
+
+    def index_edges(self, targets: Array) -> None:
+        """Index each node's incoming edges, given the node each edge goes to (``targets``,
+        edge number -> node; ``microprop.batch`` points edges it replaces past the last node)."""
+        self.targets = targets
+        self._by_target = np.argsort(targets, kind="stable")  # each node's edges, in backward order
+        self._count = np.bincount(targets, minlength=len(self.nodes))
+        self._start = np.cumsum(self._count) - self._count
 
     def _groups(self) -> list[_Group]:
         """The computed nodes grouped by level, op and number of inputs, levels in order."""

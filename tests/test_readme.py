@@ -75,6 +75,16 @@ def test_replay_block_gives_the_scalar_engines_final_loss() -> None:
     assert "0.010978370135492717 1.0" in code
 
 
+def test_batch_block_gives_the_scalar_engines_final_loss() -> None:
+    """micrograd's loop batched prints the 100-step loss to 15 digits and 100% accuracy."""
+    pytest.importorskip("sklearn")
+    (code,) = blocks("Vector speed: `microprop.batch`")
+    printed = run(code).split()
+    assert printed == ["0.010978370135493", "1.0"]
+    assert f"{0.010978370135492717:.15f}" == printed[0]  # the scalar engine's, rounded
+    assert "0.010978370135493 1.0" in code
+
+
 def test_named_steps_excerpt_is_what_step_prints() -> None:
     """The named-steps excerpt under Command line is, line for line, in `microprop step`'s output."""
     import shlex

@@ -3,7 +3,8 @@
 A pure function of the graph: ``draw`` returns a ``graphviz.Digraph`` (it displays
 inline in Jupyter), ``to_dot`` returns DOT text (no Graphviz needed), ``save`` writes
 .svg/.png/.pdf/.dot by the file name, and ``save_stepper`` writes a self-contained HTML
-page that steps through the forward and backward passes. Nodes are numbered in
+page that steps through the forward and backward passes (``Stepper(root)`` is the same
+stepper as a live notebook widget, with a field and a slider per input). Nodes are numbered in
 topological order, so the same graph always gives the same DOT.
 
 >>> from microprop import Value
@@ -27,7 +28,20 @@ from .render import GraphvizMissing, RenderError, save
 from .stepper import save_stepper
 from .walk import GraphTooLarge
 
-__all__ = ["GraphTooLarge", "GraphvizMissing", "RenderError", "draw", "save", "save_stepper", "to_dot"]
+__all__ = ["GraphTooLarge", "GraphvizMissing", "RenderError", "Stepper", "draw", "save", "save_stepper", "to_dot"]
+
+
+def __getattr__(name: str) -> Any:
+    """``Stepper``, the notebook widget, loads anywidget only when asked for."""
+    if name == "Stepper":
+        try:
+            from .widget import Stepper
+        except ImportError as err:
+            raise ImportError(
+                f"microprop.viz.Stepper needs anywidget ({err}): pip install 'microprop[notebook]'"
+            ) from err
+        return Stepper
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def draw(

@@ -23,11 +23,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from microprop.engine import Value
 from microprop.explain import fmt, grad_derivation
+from microprop.naming import num
 
 from .dot import digraph_for
 from .frames import (
@@ -44,6 +46,7 @@ from .frames import (
 from .theme import grad_color, grad_scale, theme_named
 from .walk import Graph, GraphTooLarge, walk
 
+LEGEND_STOPS = (-1.0, -0.5, 0.0, 0.5, 1.0)  # as theme.legend_label draws them
 QUIZ_RTOL = 1e-3  # as `microprop quiz`: 4 significant digits are enough
 
 
@@ -71,14 +74,28 @@ def _frame_json(graph: Graph, frames: list[Frame], edges: bool) -> list[dict[str
     return out
 
 
-def _widest(frames: list[Frame], base: Frame) -> Frame:
-    """``base`` with each node's text the longest it gets in any frame (at least as wide
-    as ``-0.0000``), so the layout leaves room for every number written into it."""
-    text = {
-        i: max([*(f.text[i] for f in frames), "-0.0000"], key=len) if t != "?" else t
-        for i, t in base.text.items()
-    }
-    return Frame(base.caption, base.current, base.hot, text, base.status, base.edge_text)
+ROOM = 9  # characters the layout leaves for a number ("-0.001234"), so most changes fit in place
+FIGURE_SPACE = "\u2007"  # as wide as a digit
+
+
+def _room(number: str) -> str:
+    return number + FIGURE_SPACE * (ROOM - len(number))
+
+
+def _widest(frames: list[Frame], base: Frame, bp: BackwardPass | None = None) -> Frame:
+    """``base`` with each node's text the longest it gets in any frame, and every number
+    (edge labels too) given room for ``ROOM`` characters, so the layout fits the numbers
+    a leaf change writes into it; the front end writes the real texts after layout."""
+    text = {i: max([_room(t), *(f.text[i] for f in frames)], key=len) for i, t in base.text.items()}
+    edge_text = base.edge_text
+    if bp is not None:
+        edge_text = {e: "{} × {} = {}".format(*(_room(num(x)) for x in v)) for e, v in bp.edge_values.items()}
+    return Frame(base.caption, base.current, base.hot, text, base.status, edge_text)
+
+
+def _data_room(dot: str) -> str:
+    """The backward view draws each node's data from the graph: give it room too."""
+    return re.sub(r'(<FONT COLOR="[^"]*">data )([^<]*)(</FONT>)', lambda m: m[1] + _room(m[2]) + m[3], dot)
 
 
 def _shape(graph: Graph, theme: str, rankdir: str) -> str:
@@ -139,7 +156,7 @@ def _backward_dot(graph: Graph, frame: Frame, theme: str, rankdir: str, bp: Back
     """The backward view's DOT with every arrowhead at the input's end: grads flow back."""
     dg = digraph_for(graph, "backward", frame, theme, rankdir, bp.grads)
     dg.edge_attr["dir"] = "back"
-    return dg.source
+    return _data_room(dg.source)
 
 
 def scene(
@@ -182,7 +199,7 @@ def scene(
         "start": "backward" if len(backward) > 1 else "forward",
         "dot": {
             "forward": digraph_for(graph, "forward", _widest(forward, data_frame(graph)), theme, rankdir, None).source,
-            "backward": _backward_dot(graph, _widest(backward, final_frame(graph, bp)), theme, rankdir, bp),
+            "backward": _backward_dot(graph, _widest(backward, final_frame(graph, bp), bp), theme, rankdir, bp),
         },
         "views": {
             "forward": {"prefix": "data ", "label": "forward step", "frames": _frame_json(graph, forward, False)},
@@ -191,6 +208,7 @@ def scene(
         "data": {graph.node_id(i): shown(v.data) for i, v in enumerate(graph.nodes)},
         "edge_text": {graph.edges[e].id: edge_label(v) for e, v in bp.edge_values.items()},
         "grad_fill": {graph.node_id(i): grad_color(pal, g, scale) for i, g in enumerate(bp.grads)},
+        "legend": [num(s * scale) for s in LEGEND_STOPS],  # the colour scale's numbers
         "names": {graph.node_id(i): graph.names[v] for i, v in enumerate(graph.nodes)},
         "leaves": [
             {"id": graph.node_id(graph.index[v]), "name": graph.names[v], "value": _json_float(v.data)}

@@ -166,12 +166,14 @@ var micropropStepper = (function () {
         dom = {};
         ["forward", "backward"].forEach((v, i) => {
           const svg = svgs[i];
+          svg.querySelectorAll("g.node > title").forEach((t) => { if (t.textContent === "legend") t.parentNode.id = "legend"; });
           svg.querySelectorAll("title").forEach((t) => t.remove()); // no tooltips of ids
           svg.removeAttribute("font-family");
           ui.panes[v].replaceChildren(svg);
           dom[v] = indexView(v, svg);
         });
         shape = want;
+        el.dataset.layouts = String(Number(el.dataset.layouts || 0) + 1);
         testids();
         fit();
         render();
@@ -219,7 +221,7 @@ var micropropStepper = (function () {
     let overflow = false;
     function setText(t, text) {
       if (t.textContent !== text) t.textContent = text;
-      if (text.length > Number(t.dataset.room || 0)) overflow = true;
+      if (text.length > Number(t.dataset.room || 0)) { overflow = true; el.dataset.grew = text; }
     }
 
     function render() {
@@ -259,6 +261,8 @@ var micropropStepper = (function () {
         if (view === "backward" && entry.data && id in data.data) setText(entry.data, "data " + data.data[id]);
         if (entry.gradCell && data.grad_fill[id]) entry.gradCell.setAttribute("fill", data.grad_fill[id]);
       }
+      const legend = d.nodes.legend && [...d.nodes.legend.g.querySelectorAll("text")];
+      if (legend && data.legend) data.legend.forEach((t, i) => { if (legend[i + 1]) legend[i + 1].textContent = t; });
       if (s.current && d.nodes["o" + s.current.slice(1)]) d.nodes["o" + s.current.slice(1)].g.classList.add("current");
       for (const [id, e] of Object.entries(d.edges)) {
         e.g.classList.remove("hot", "unsent");

@@ -25,9 +25,10 @@ Run the tour on built-in data (no network, no arguments needed):
   2. micrograd's demo: an MLP(2, [16, 16, 1]) learns the two-moons data (100 points)
      with a max-margin loss, L2 regularization and SGD, reproducing micrograd's
      losses; then its decision boundary, its loss curve and an animation of the
-     boundary over the steps (moons_training.gif) as images. The graph is
-     built once and replayed with numpy (microprop.replay: the same numbers, bit for
-     bit, in a fraction of the time); --scalar rebuilds it every step, as micrograd.
+     boundary over the steps (moons_training.gif) as images. One sample's loss
+     graph is built once and replayed over the 100 samples with numpy
+     (microprop.batch: the same numbers, bit for bit, in a fraction of the time);
+     --scalar rebuilds the whole graph every step, as micrograd.
 Every file written goes into DIR, listed at the end. Graph images need Graphviz's
 dot program (without it they are skipped with a hint); the rest needs the 'demo'
 extras (pip install 'microprop[demo]': matplotlib and scikit-learn)."""
@@ -169,57 +170,59 @@ def train_moons(
 ):  # -> tuple[MLP, History]
     """micrograd's training loop on microprop's nn, losses and optim: the same numbers.
 
-    With ``replay`` the loss graph is built once and replayed with numpy
-    (``microprop.replay``), which gives the scalar engine's numbers bit for bit; without
-    it the graph is rebuilt every step, as in micrograd. ``on_step(model)``, if given, is
-    called before each update (the animation keeps the weights it sees).
+    With ``replay`` one sample's loss graph is built once and replayed over the batch
+    with numpy (``microprop.batch``: the scalar engine's numbers bit for bit); without
+    it the whole graph is rebuilt every step, as in micrograd. ``on_step(model)``, if
+    given, is called before each update (the animation keeps the weights it sees).
 
     >>> X, y = moons_data()
     >>> model, history = train_moons(X[:10], y[:10], 2, progress=False)
     >>> len(history.loss), type(model).__name__
     (2, 'MLP')
     """
+    import numpy as np
     from tqdm import tqdm
 
+    from ..batch import trace_batch
     from ..losses import hinge, l2_penalty
     from ..nn import MLP
     from ..optim import SGD, LambdaLR
-    from ..replay import trace
 
     model = MLP(2, [16, 16, 1])
     params = model.parameters()
     opt = SGD(params, lr=1.0)
     schedule = LambdaLR(opt, lambda k: 1.0 - 0.9 * k / 100)
     history = History()
-    inputs = [[Value(x) for x in row] for row in X]
-
-    def build():  # -> (loss, scores)
-        scores = [model(row) for row in inputs]
-        return hinge(scores, y) + 1e-4 * l2_penalty(params), scores
-
-    loss, scores = build()
-    tape = trace(loss, watch=scores) if replay else None
+    if replay:  # one sample's loss, traced once and replayed over the 100 samples
+        x, label = [Value(0.0), Value(0.0)], Value(0.0)
+        score = model(x)
+        loss1 = hinge([score], [label])  # exact: every sum in the engine's order (micrograd's digits)
+        tape = trace_batch(loss1, [x, label], penalty=1e-4 * l2_penalty(params), watch=[score], exact=True)
+    else:
+        inputs = [[Value(x) for x in row] for row in X]
     bar = tqdm(range(steps), desc=tr("training"), unit=tr("step"), disable=not progress, file=sys.stderr)
     for k in bar:
-        if k > 0:  # new parameters: recompute the loss
-            if tape is not None:
-                tape.forward()
-            else:
-                loss, scores = build()
-        accuracy = sum((yi > 0) == (s.data > 0) for yi, s in zip(y, scores)) / len(y)
+        if replay:
+            loss = tape.forward(X, y)
+            positive = tape.values(score) > 0
+        else:
+            scores = [model(row) for row in inputs]
+            total = hinge(scores, y) + 1e-4 * l2_penalty(params)
+            loss, positive = total.data, np.array([s.data > 0 for s in scores])
+        accuracy = float(np.mean(positive == (y > 0)))
         if on_step is not None:
             on_step(model)
         opt.zero_grad()
-        if tape is not None:
+        if replay:
             tape.backward()
         else:
-            loss.backward()
+            total.backward()
         opt.step()
         schedule.step()
-        history.loss.append(loss.data)
-        history.accuracy.append(float(accuracy))
+        history.loss.append(loss)
+        history.accuracy.append(accuracy)
         bar.set_postfix_str(
-            tr("loss={loss}, accuracy={accuracy}", loss=f"{loss.data:.4f}", accuracy=f"{accuracy:.0%}")
+            tr("loss={loss}, accuracy={accuracy}", loss=f"{loss:.4f}", accuracy=f"{accuracy:.0%}")
         )
     return model, history
 

@@ -1,0 +1,273 @@
+"""``microprop lab``: the live backprop lab, a local web app (``pip install 'microprop[lab]'``).
+
+The page is the stepper front end (``microprop.viz``) with an expression box, presets
+and a field and a slider per input. Every change is sent to this server, which parses
+the expression with microprop's safe parser (never ``eval``), builds the graph and
+answers with its scene; the page rewrites the numbers in place. The state (expression,
+values, view, step) lives in the page's URL, so a link shares it.
+
+Safe by default: it listens on 127.0.0.1; every request needs the random token printed
+with the URL (403 otherwise); a Host header other than localhost, 127.0.0.1 or [::1]
+is refused (403, against DNS rebinding); a body over 64 KiB gets 413; a bad
+expression gets 400 with the parser's message and caret. Nothing from the page
+reaches the file system.
+
+>>> from starlette.testclient import TestClient
+>>> client = TestClient(app("secret"), base_url="http://127.0.0.1")
+>>> client.post("/api/scene?token=secret", json={"expr": "x * x", "values": {"x": 3}}).json()["data"]["v1"]
+'9.0'
+>>> client.post("/api/scene?token=wrong", json={"expr": "x"}).status_code
+403
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import secrets
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from microprop.engine import Value
+from microprop.expr import ExprError, parse_program
+from microprop.viz.scene import scene, to_json
+from microprop.viz.stepper import asset, front_end_js
+from microprop.viz.walk import GraphTooLarge
+
+MAX_BODY = 64 * 1024
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
+DEFAULT_VALUE = 1.0  # an input the page has no value for yet
+MAX_NODES = 400
+
+
+def _values(text: str) -> dict[str, float]:
+    """``"x=2 w=-3"`` as a dict, as the command line writes values."""
+    return {name: float(x) for name, x in (pair.split("=") for pair in text.split())}
+
+
+MAZUR = (
+    "net_h1 = w1*i1 + w2*i2 + b1; net_h2 = w3*i1 + w4*i2 + b1; "
+    "out_h1 = sigmoid(net_h1); out_h2 = sigmoid(net_h2); "
+    "net_o1 = w5*out_h1 + w6*out_h2 + b2; net_o2 = w7*out_h1 + w8*out_h2 + b2; "
+    "out_o1 = sigmoid(net_o1); out_o2 = sigmoid(net_o2); "
+    "E_o1 = 0.5*(t1 - out_o1)**2; E_o2 = 0.5*(t2 - out_o2)**2; E_total = E_o1 + E_o2"
+)
+
+#: what a teacher can pick: name, expression (named steps), values
+PRESETS: list[dict[str, Any]] = [
+    {
+        "name": "the lecture neuron (micrograd)",
+        "expr": "x1w1 = x1*w1; x2w2 = x2*w2; x1w1x2w2 = x1w1 + x2w2; n = x1w1x2w2 + b; o = tanh(n)",
+        "values": _values("x1=2 w1=-3 x2=0 w2=1 b=6.8813735870195432"),
+    },
+    {
+        "name": "Mazur's 2-2-2 network (his weights)",
+        "expr": MAZUR,
+        "values": _values(
+            "w1=.15 i1=.05 w2=.2 i2=.1 b1=.35 w3=.25 w4=.3 w5=.4 w6=.45 b2=.6 w7=.5 w8=.55 t1=.01 t2=.99"
+        ),
+    },
+    {
+        "name": "accumulation: b = a + a (micrograd's bug: a.grad must be 2)",
+        "expr": "b = a + a",
+        "values": _values("a=3"),
+    },
+    {
+        "name": "accumulation: y = x * x (both slots send a grad)",
+        "expr": "y = x * x",
+        "values": _values("x=3"),
+    },
+    {
+        "name": "accumulation: one node feeds two ops (d = a*b; e = a + b; f = d*e)",
+        "expr": "d = a*b; e = a + b; f = d*e",
+        "values": _values("a=-2 b=3"),
+    },
+    {
+        "name": "one neuron of an MLP: tanh(w·x + b), 3 inputs",
+        "expr": "n = w1*x1 + w2*x2 + w3*x3 + b; out = tanh(n)",
+        "values": _values("w1=0.5 x1=2 w2=-0.3 x2=3 w3=0.8 x3=-1 b=0.1"),
+    },
+]
+
+
+class BadRequest(ValueError):
+    """A request the lab refuses: status and message."""
+
+    def __init__(self, status: int, message: str, detail: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = dict(detail or {})
+
+
+def evaluate(expr: Any, values: Any) -> dict[str, Any]:
+    """The scene of ``expr`` at ``values`` (inputs without a value get 1.0; values
+    for names the expression doesn't use are ignored); ``BadRequest`` (400) with the
+    parser's message and caret for a bad expression.
+
+    >>> evaluate("n = x*w; o = tanh(n)", {"x": 2, "w": 0.5})["names"]
+    {'v0': 'x', 'v1': 'w', 'v2': 'n', 'v3': 'o'}
+    >>> evaluate("x +", {})
+    Traceback (most recent call last):
+    ...
+    microprop.lab.BadRequest: syntax error: the expression ends too soon: a number or variable is missing at the end
+    """
+    if not isinstance(expr, str):
+        raise BadRequest(400, "expr must be text")
+    if not isinstance(values, dict):
+        raise BadRequest(400, "values must be an object of name: number")
+    try:
+        program = parse_program(expr)
+    except ExprError as err:
+        raise BadRequest(
+            400, err.message, {"pretty": err.pretty(), "col": err.col, "width": err.width}
+        ) from None
+    leaves = {}
+    for name in program.variables:
+        x = values.get(name, DEFAULT_VALUE)
+        if isinstance(x, str) and x in ("inf", "-inf", "nan"):
+            x = float(x)
+        if isinstance(x, bool) or not isinstance(x, (int, float)):
+            raise BadRequest(400, f"the value of {name} must be a number, not {str(x)[:40]!r}")
+        leaves[name] = Value(float(x) if math.isfinite(x) else x, label=name)
+    root = program.evaluate(leaves)
+    try:
+        return scene(root, leaves=list(leaves.values()), max_nodes=MAX_NODES)
+    except GraphTooLarge as err:
+        raise BadRequest(400, str(err)) from None
+
+
+def _error(status: int, message: str, **detail: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **detail}, status_code=status)
+
+
+async def _body(request: Request) -> bytes:
+    """The request body, refusing more than ``MAX_BODY`` bytes however it is sent."""
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+        raise BadRequest(413, f"the request is larger than {MAX_BODY // 1024} KiB")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise BadRequest(413, f"the request is larger than {MAX_BODY // 1024} KiB")
+    return body
+
+
+async def scene_endpoint(request: Request) -> Response:
+    """POST ``{"expr": ..., "values": {...}}`` -> the scene, or an error as JSON."""
+    try:
+        body = await _body(request)
+        try:
+            payload = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise BadRequest(400, "the request must be JSON: {expr, values}") from None
+        if not isinstance(payload, dict):
+            raise BadRequest(400, "the request must be a JSON object: {expr, values}")
+        data = evaluate(payload.get("expr"), payload.get("values", {}))
+    except BadRequest as err:
+        return _error(err.status, str(err), **err.detail)
+    return Response(to_json(data), media_type="application/json")
+
+
+def page(initial: dict[str, Any]) -> str:
+    """The lab's page: the front end, the presets and the first expression, inline."""
+    parts = {
+        "css": asset("stepper.css"),
+        "js": front_end_js() + "\n" + asset("lab.js"),
+        "data": to_json(
+            {"presets": PRESETS, "initial": {**initial, "values": _json_values(initial["values"])}}
+        ),
+        "title": html.escape("microprop lab"),
+    }
+    text = asset("lab.html")
+    for key, value in parts.items():
+        text = text.replace("{{" + key + "}}", value)
+    return text
+
+
+def hostname(host: str) -> str:
+    """The name part of a Host header, lower case: ``[::1]:8000`` -> ``[::1]``.
+
+    >>> hostname("LocalHost:8000"), hostname("[::1]:80"), hostname("127.0.0.1")
+    ('localhost', '[::1]', '127.0.0.1')
+    """
+    if host.startswith("["):
+        return host.split("]")[0].lower() + "]"
+    return (host.rsplit(":", 1)[0] if ":" in host else host).lower()
+
+
+def _json_values(values: Mapping[str, float]) -> dict[str, float | str]:
+    """inf and nan as strings (JSON has neither)."""
+    return {k: v if math.isfinite(v) else str(v) for k, v in values.items()}
+
+
+class Guard:
+    """ASGI middleware: the Host header must name this machine, every request must
+    carry the token (``?token=`` or an ``X-Microprop-Token`` header), bodies are capped."""
+
+    def __init__(self, app: ASGIApp, token: str, hosts: frozenset[str]) -> None:
+        self.app, self.token, self.hosts = app, token, hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        host = request.headers.get("host", "")
+        given = request.query_params.get("token") or request.headers.get("x-microprop-token") or ""
+        if hostname(host) not in self.hosts:
+            response: Response = PlainTextResponse(f"host {host[:80]!r} is not this lab's", status_code=403)
+        elif not secrets.compare_digest(given.encode(), self.token.encode()):
+            response = PlainTextResponse("the lab needs its token: open the URL it printed", status_code=403)
+        elif (length := request.headers.get("content-length")) and (
+            not length.isdigit() or int(length) > MAX_BODY
+        ):
+            response = PlainTextResponse(
+                f"the request is larger than {MAX_BODY // 1024} KiB", status_code=413
+            )
+        else:
+            await self.app(scope, receive, _secure(send))
+            return
+        await response(scope, receive, send)
+
+
+CSP = (
+    "default-src 'none'; script-src 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'unsafe-inline'; "
+    "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'"
+)
+HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"referrer-policy", b"no-referrer"),  # the token stays out of Referer headers
+    (b"x-content-type-options", b"nosniff"),
+    (b"cache-control", b"no-store"),
+]  # fmt: skip
+
+
+def _secure(send: Send) -> Send:
+    async def wrapped(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *HEADERS]}
+        await send(message)
+
+    return wrapped
+
+
+def app(token: str, initial: dict[str, Any] | None = None, hosts: frozenset[str] = LOCAL_HOSTS) -> Guard:
+    """The lab as an ASGI app guarded by ``token``; ``initial`` is the first expression
+    (``{"expr": ..., "values": {...}}``, default the lecture neuron)."""
+    start = initial or {"expr": PRESETS[0]["expr"], "values": PRESETS[0]["values"]}
+    evaluate(start["expr"], start["values"])  # a bad start fails here, not in the page
+    body = page(start)
+
+    async def index(request: Request) -> Response:
+        return HTMLResponse(body)
+
+    routes = [Route("/", index), Route("/api/scene", scene_endpoint, methods=["POST"])]
+    return Guard(Starlette(routes=routes), token, hosts)
