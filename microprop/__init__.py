@@ -17,7 +17,7 @@ from .engine import (
     no_grad,
     zero_grad,
 )
-from .ops import OPS, Op
+from .ops import OPS, Op, register_op, unregister_op
 
 __version__ = "0.1.0"
 
@@ -31,5 +31,7 @@ __all__ = [
     "detect_anomaly",
     "is_grad_enabled",
     "no_grad",
+    "register_op",
+    "unregister_op",
     "zero_grad",
 ]

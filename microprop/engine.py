@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .ops import OPS, Op
+from .ops import _ON_REGISTER, _ON_UNREGISTER, FLOATS, OPS, Op, Primitives
 from .ops import pow as pow_
 
 Number = int | float
@@ -377,10 +377,13 @@ _new = object.__new__
 
 
 def apply(op: Op | str, *inputs: Value | Number, params: Iterable[float] = ()) -> Value:
-    """Apply any op-table row by name, e.g. for ops read from text.
+    """Apply any op-table row by name, e.g. for ops read from text; parameters left
+    out take the row's defaults.
 
     >>> apply("mul", 2.0, Value(-3.0)).data
     -6.0
+    >>> apply("leaky_relu", -1.0).data
+    -0.01
     >>> apply("pow", 3.0, params=[2]).data
     9.0
     """
@@ -389,12 +392,95 @@ def apply(op: Op | str, *inputs: Value | Number, params: Iterable[float] = ()) -
     if len(values) != row.arity:
         raise TypeError(f"{row.name} takes {row.arity} input(s), got {len(values)}")
     floats = tuple(_as_float(p, f"{row.name}'s parameter") for p in params)
+    missing = len(row.params) - len(floats)
+    if 0 < missing <= len(row.defaults):  # the trailing parameters' defaults
+        floats += row.defaults[len(row.defaults) - missing :]
     if len(floats) != len(row.params):
         names = f" ({', '.join(row.params)})" if row.params else ""
         raise TypeError(f"{row.name} takes {len(row.params)} parameter(s){names}, got {len(floats)}")
     if row.arity == 2:
         return values[0]._binary(row, values[1])
     return values[0]._unary(row, floats)
+
+
+def _number(x: Value | float) -> float:
+    return x.data if type(x) is Value else x  # type: ignore[return-value]
+
+
+class Values(Primitives):
+    """The primitives over Values: a row's partials become graph nodes, built from the
+    table, so a grad can be differentiated again (``microprop.autograd.grad(...,
+    create_graph=True)``). Comparisons read the numbers and build nothing.
+
+    >>> a = Value(0.5)
+    >>> (d,) = OPS["tanh"].partials(a.tanh(), a, m=VALUES)
+    >>> round(d.data, 6), d.op.name
+    (0.786448, 'add')
+    """
+
+    @staticmethod
+    def div(x: Value | float, y: Value | float) -> Value | float:
+        if type(x) is Value or type(y) is Value:
+            return x / y  # micrograd's x * y**-1
+        return FLOATS.div(x, y)  # type: ignore[arg-type]
+
+    @staticmethod
+    def gt(x: Value | float, y: Value | float) -> bool:
+        return _number(x) > _number(y)
+
+    @staticmethod
+    def ge(x: Value | float, y: Value | float) -> bool:
+        return _number(x) >= _number(y)
+
+    @staticmethod
+    def lt(x: Value | float, y: Value | float) -> bool:
+        return _number(x) < _number(y)
+
+    @staticmethod
+    def le(x: Value | float, y: Value | float) -> bool:
+        return _number(x) <= _number(y)
+
+    @staticmethod
+    def eq(x: Value | float, y: Value | float) -> bool:
+        return _number(x) == _number(y)
+
+    @staticmethod
+    def ne(x: Value | float, y: Value | float) -> bool:
+        return _number(x) != _number(y)
+
+    where = staticmethod(FLOATS.where)
+
+    def row(self, op: Op) -> Callable[..., Value]:
+        def run(*args: Any) -> Value:
+            return apply(op, *args[: op.arity], params=args[op.arity :])
+
+        return run
+
+
+VALUES = Values()
+
+
+def _add_method(op: Op) -> None:
+    """A registered row becomes a ``Value`` method: ``x.sin()``, ``x.f(other, p)``."""
+    if op.operator or hasattr(Value, op.name):
+        return
+
+    def method(self: Value, *args: Any) -> Value:
+        return apply(op, self, *args[: op.arity - 1], params=args[op.arity - 1 :])
+
+    method.__name__ = op.name
+    method.__doc__ = f"The registered op row {op.name!r}: {op.signature()}; {op.rule}."
+    method._row = op  # type: ignore[attr-defined]
+    setattr(Value, op.name, method)
+
+
+def _remove_method(op: Op) -> None:
+    if getattr(getattr(Value, op.name, None), "_row", None) is op:
+        delattr(Value, op.name)
+
+
+_ON_REGISTER.append(_add_method)
+_ON_UNREGISTER.append(_remove_method)
 
 
 def zero_grad(values: Iterable[Value]) -> None:

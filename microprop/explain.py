@@ -83,7 +83,7 @@ def expression(node: Value, names: dict[Value, str], values: bool = False) -> st
     op = node.op
     assert op is not None, "leaves have no expression"
     params = [fmt(x) for x in node.params]
-    if op.arity == 1 and op.name != "pow":
+    if not op.operator:  # a function: label(a, p=...)
         arg = fmt(node.parents[0].data) if values else names[node.parents[0]]
         inner = ", ".join([arg] + [f"{n}={v}" for n, v in zip(op.params, params)])
         return f"{op.label}({inner})"
@@ -92,7 +92,7 @@ def expression(node: Value, names: dict[Value, str], values: bool = False) -> st
         if op.name == "mul" and values:
             return f"{args[0]}{args[1]}"
         return f"{args[0]} {op.label} {args[1]}"
-    return f"{args[0]}^{params[0]}"  # pow with a constant exponent
+    return f"{args[0]}{op.label}{params[0]}"  # an operator with a constant parameter: a^3.0
 
 
 @dataclass(frozen=True)

@@ -27,18 +27,37 @@ import math
 import re
 import unicodedata
 import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from .engine import Value
+from .engine import Value, apply
 from .i18n import N_, tr
-from .ops import OPS
+from .ops import OPS, Op
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60  # parentheses
 MAX_TREE_DEPTH = 300  # operators, e.g. a sum of 300 terms
 
-#: functions an expression may call: every unary row of the op table (pow is ``**``)
-FUNCTIONS = {name: op for name, op in OPS.items() if op.arity == 1 and name != "pow"}
+
+class _Functions(Mapping[str, Op]):
+    """The op table's rows written as functions (every row without an operator),
+    read live: a row added by ``microprop.register_op`` is callable at once."""
+
+    def _rows(self) -> dict[str, Op]:
+        return {name: op for name, op in OPS.items() if not op.operator and op.arity == 1}
+
+    def __getitem__(self, name: str) -> Op:
+        return self._rows()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows())
+
+    def __len__(self) -> int:
+        return len(self._rows())
+
+
+#: functions an expression may call: the op table's function rows (pow is ``**``)
+FUNCTIONS: Mapping[str, Op] = _Functions()
 
 #: names learners reach for, and what to write instead ({args} is the argument)
 SYNONYMS = {"ln": N_("the natural log is log({args})"), "sqrt": N_("write ({args})**0.5 for a square root")}
@@ -673,9 +692,11 @@ def _inputs(text: str, steps: list[Step]) -> list[str]:
     return list(inputs)
 
 
-def build(text: str, values: dict[str, float]) -> tuple[Value, dict[str, Value]]:
+def build(
+    text: str, values: Mapping[str, float] | None = None, /, **more: float
+) -> tuple[Value, dict[str, Value]]:
     """Parse ``text`` (an expression or named steps, see ``parse_program``) and build its
-    graph with the given variable values.
+    graph with the given variable values (a dict, keywords, or both).
 
     Returns the root and the leaf Value of each variable (labelled by its name); the
     node of each named step is labelled by its name. Every variable needs a value; a
@@ -685,11 +706,17 @@ def build(text: str, values: dict[str, float]) -> tuple[Value, dict[str, Value]]
     >>> root, leaves = build("x ** 2 + y", {"x": 3, "y": 1})
     >>> root.data, leaves["x"].label
     (10.0, 'x')
+    >>> build("tanh(x) * x", x=0.0)[0].data
+    0.0
     >>> build("x + y", {"x": 1})
     Traceback (most recent call last):
     ...
     microprop.expr.ExprError: variable 'y' has no value: add y=NUMBER
     """
+    twice = sorted(set(values or ()) & set(more))
+    if twice:
+        raise ExprError(f"{', '.join(map(repr, twice))} given twice (in the dict and as a keyword)")
+    values = {**(values or {}), **more}
     program = parse_program(text)
     used = program.variables
     for name in values:
@@ -768,5 +795,5 @@ def _evaluate(node: ast.AST, leaves: dict[str, Value]) -> Value:
     assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)  # checked by parse
     op = FUNCTIONS[node.func.id]
     arg = _evaluate(node.args[0], leaves)
-    params = [_constant(a) for a in node.args[1:]]
-    return getattr(arg, op.name)(*params)  # every unary row is a Value method
+    params = [p for p in map(_constant, node.args[1:]) if p is not None]  # numbers: checked by parse
+    return apply(op, arg, params=params)  # parameters left out take the row's defaults

@@ -216,12 +216,12 @@ class Expression:
 
 # precedences: a + b < a * b < -a < a ** b < names, numbers and calls
 _ADD, _MUL, _UNARY, _POW, _ATOM = range(5)
-#: infix rows: symbol, precedence, and the least precedence each operand may have unparenthesized
-#: (a + (b + c) keeps its parentheses: it is another graph than a + b + c)
+#: Python's operators (a row's ``operator``): precedence, and the least precedence each operand
+#: may have unparenthesized (a + (b + c) keeps its parentheses: it is another graph than a + b + c)
 _INFIX = {
-    "add": ("+", _ADD, _ADD, _MUL),
-    "mul": ("*", _MUL, _MUL, _UNARY),
-    "powv": ("**", _POW, _ATOM, _UNARY),
+    "+": (_ADD, _ADD, _MUL),
+    "*": (_MUL, _MUL, _UNARY),
+    "**": (_POW, _ATOM, _UNARY),
 }
 
 
@@ -231,11 +231,10 @@ def _wrap(text: tuple[str, int], least: int) -> str:
 
 def _op_text(op: Op, args: Sequence[tuple[str, int]], params: Sequence[float]) -> tuple[str, int]:
     """One step as ``microprop.expr`` text, with its precedence."""
-    if OPS.get(op.name) is op and op.name in _INFIX:
-        symbol, precedence, left, right = _INFIX[op.name]
-        return f"{_wrap(args[0], left)} {symbol} {_wrap(args[1], right)}", precedence
-    if OPS.get(op.name) is op and op.name == "pow":
-        return f"{_wrap(args[0], _ATOM)} ** {params[0]!r}", _POW
+    if OPS.get(op.name) is op and op.operator in _INFIX:
+        precedence, left, right = _INFIX[op.operator]
+        rights = [_wrap(a, right) for a in args[1:]] + [repr(p) for p in params]  # pow: a ** 2.0
+        return f"{_wrap(args[0], left)} {op.operator} {rights[0]}", precedence
     # a function of microprop.expr (or a custom row)
     return f"{op.name}({', '.join([*(a[0] for a in args), *map(repr, params)])})", _ATOM
 

@@ -28,7 +28,16 @@ from .render import GraphvizMissing, RenderError, save
 from .stepper import save_stepper
 from .walk import GraphTooLarge
 
-__all__ = ["GraphTooLarge", "GraphvizMissing", "RenderError", "Stepper", "draw", "save", "save_stepper", "to_dot"]
+__all__ = [
+    "GraphTooLarge",
+    "GraphvizMissing",
+    "RenderError",
+    "Stepper",
+    "draw",
+    "save",
+    "save_stepper",
+    "to_dot",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -38,7 +38,7 @@ def op_label(node: Value) -> str:
     """
     op = node.op
     assert op is not None
-    if op.name == "pow":
+    if op.operator and node.params:  # an operator with a constant parameter: ^3.0
         return f"{op.label}{num(node.params[0])}"
     params = " ".join(f"{n}={num(v)}" for n, v in zip(op.params, node.params))
     return f"{op.label} {params}" if params else op.label

@@ -15,22 +15,41 @@ from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from ..engine import Value
-from ..expr import ExprError, build, parse_assignment, parse_program
+from ..expr import FUNCTIONS, ExprError, build, parse_assignment, parse_program
 from ..i18n import LANGUAGES, N_, tr
 
 EXPR_HELP = N_(
     """the expression, in quotes: numbers, variables, + - * / ** and
-the functions abs elu exp leaky_relu log relu sigmoid softplus tanh, as in
-"tanh(x*w + b)"; leaky_relu and elu take an optional number: leaky_relu(x, 0.1).
+the functions {functions}, as in
+"tanh(x*w + b)"; {optional} take an optional number: {example}.
 Name steps as the lecture does, separated by ';': "n = x*w + b; o = tanh(n)".
 """
 )
 ASSIGN_HELP = N_("a value for each variable, like x1=2 w1=-3")
 
 
+def expr_help() -> str:
+    """The ``EXPR`` help, its function list from the op table.
+
+    >>> print(expr_help())  # doctest: +ELLIPSIS
+    the expression, in quotes: numbers, variables, + - * / ** and
+    the functions abs elu exp leaky_relu log relu sigmoid softplus tanh, as in
+    "tanh(x*w + b)"; leaky_relu, elu take an optional number: leaky_relu(x, 0.01).
+    ...
+    """
+    optional = [op for op in FUNCTIONS.values() if op.defaults]
+    example = f"{optional[0].name}(x, {optional[0].defaults[0]:g})" if optional else "tanh(x)"
+    return tr(
+        EXPR_HELP,
+        functions=" ".join(sorted(FUNCTIONS)),
+        optional=", ".join(op.name for op in optional),
+        example=example,
+    )
+
+
 def add_expression_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the positional ``EXPR`` and ``name=value ...`` arguments."""
-    parser.add_argument("expr", metavar="EXPR", help=tr(EXPR_HELP))
+    parser.add_argument("expr", metavar="EXPR", help=expr_help())
     parser.add_argument("assignments", metavar="name=value", nargs="*", help=tr(ASSIGN_HELP))
 
 
