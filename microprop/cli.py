@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     >>> args.command, args.expr, args.assignments, args.eps
     ('check', '-x*y', ['x=2', 'y=3'], 1e-07)
     """
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="microprop",
         description=tr(DESCRIPTION),
         formatter_class=HelpFormatter,

@@ -27,13 +27,13 @@ from typing import Any
 import graphviz
 
 from microprop.engine import Value
+from microprop.i18n import N_, tr
 
 FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv")
 PURE_FORMATS = ("svg", "png")  # what graphviz-pure writes (no pdf)
 PURE_FONT = "Helvetica"  # graphviz-pure knows its metrics and draws it with its built-in Arimo
-PURE_FONT = "Helvetica"  # graphviz-pure knows its metrics and draws it with its built-in Arimo
 
-INSTALL = (
+INSTALL = N_(
     "install Graphviz: 'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' "
     "(macOS), 'conda install graphviz', or see https://graphviz.org/download/"
 )
@@ -52,13 +52,20 @@ class GraphvizMissing(RuntimeError):
         """The error for rendering ``fmt``, with the install hint and what works without dot."""
         if fmt in PURE_FORMATS:
             return cls(
-                f"rendering a .{fmt} needs Graphviz's 'dot' program or graphviz-pure, and neither is "
-                f"there: 'pip install graphviz-pure' (microprop's own dependency), or {INSTALL}"
+                tr(
+                    "rendering a .{format} needs Graphviz's 'dot' program or graphviz-pure, and neither is "
+                    "there: 'pip install graphviz-pure' (microprop's own dependency), or {install}",
+                    format=fmt,
+                    install=tr(INSTALL),
+                )
             )
         return cls(
-            f"rendering a .{fmt} needs Graphviz's 'dot' program, which is not on PATH "
-            "(graphviz-pure, used without it, writes .svg and .png only): save as .svg or .png, "
-            f"or {INSTALL}"
+            tr(
+                "rendering a .{format} needs Graphviz's 'dot' program, which is not on PATH (graphviz-pure, "
+                "used without it, writes .svg and .png only): save as .svg or .png, or {install}",
+                format=fmt,
+                install=tr(INSTALL),
+            )
         )
 
 
@@ -156,7 +163,13 @@ def save(root: Value, path: str | os.PathLike[str], **options: Any) -> pathlib.P
     path = pathlib.Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise ValueError(f"can't tell the format of {str(path)!r}: use one of {', '.join(FORMATS)}")
+        raise ValueError(
+            tr(
+                "can't tell the format of {path}: use one of {formats}",
+                path=repr(str(path)),
+                formats=", ".join(FORMATS),
+            )
+        )
     digraph = build(root, **options)
     if suffix in (".dot", ".gv"):
         path.write_text(digraph.source, encoding="utf-8")
