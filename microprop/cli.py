@@ -21,7 +21,7 @@ from .commands._common import CommandParser, HelpFormatter, add_lang_argument, l
 from .i18n import N_, language, tr
 
 #: subcommand modules under microprop.commands, in the order --help lists them
-COMMANDS: tuple[str, ...] = ("demo", "step", "check", "quiz", "render", "lab")
+COMMANDS: tuple[str, ...] = ("demo", "step", "check", "quiz", "render", "lab", "doctor")
 
 DESCRIPTION = N_(
     """\
