@@ -121,9 +121,9 @@ def run(args: argparse.Namespace) -> int:
     fc_list = shutil.which("fc-list")
     has_hangul = bool(fc_list and _first_line([fc_list, ":lang=ko", "family"]))
     korean = KOREAN_FONT.split(",")[-1]
-    hangul = (
-        (_first_line([fc_match, "-f", "%{family[0]}", f"{korean}:lang=ko"]) or korean) if has_hangul else ""
-    )
+    hangul = ""
+    if has_hangul:
+        hangul = (fc_match and _first_line([fc_match, "-f", "%{family[0]}", f"{korean}:lang=ko"])) or korean
     if hangul and not any(r.name == "dot" for r in found):
         print(
             "  " + tr("Korean pictures (--lang ko) need Graphviz's dot; graphviz-pure has no Hangul glyphs")
