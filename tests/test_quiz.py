@@ -8,7 +8,8 @@ import pytest
 from test_cli import NEURON, microprop
 
 from microprop import Value
-from microprop.commands.quiz import Score, hint, is_right, parse_answer, quiz
+from microprop.commands.quiz import Score, parse_answer, quiz
+from microprop.hints import hint, is_right
 from microprop.explain import backward_steps
 
 

@@ -32,6 +32,7 @@ from typing import Any
 
 from microprop.engine import Value
 from microprop.explain import BackwardStep, fmt, forward_steps, grad_derivation, seed_line
+from microprop.hints import hint
 from microprop.i18n import N_, language, template, tr
 from microprop.naming import num
 
@@ -235,8 +236,6 @@ def _shape(graph: Graph, theme: str, rankdir: str) -> str:
 def _quiz(graph: Graph, bp: BackwardPass, done: list[tuple[int, int]]) -> list[dict[str, Any]]:
     """One question per grad, asked before the step that completes it: the answer, the
     explainer's derivation, and the likely slips (value -> ``microprop quiz``'s hint)."""
-    from microprop.commands.quiz import hint  # the CLI quiz's hints, one source
-
     steps_of: dict[int, list[BackwardStep]] = {}  # each node's steps: the ones that sent it a grad
     for step in bp.steps:
         for p in {graph.index[c.parent] for c in step.contributions}:
