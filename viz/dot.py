@@ -12,6 +12,7 @@ highlights and caption.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,7 +20,7 @@ import graphviz
 
 from microprop.engine import Value
 from microprop.i18n import language, ntr, tr
-from microprop.naming import num, shown
+from microprop.naming import FLAG, num, shown, visible
 
 from .frames import Frame, backward_frame, backward_pass, data_frame, final_frame
 from .theme import Theme, for_language, grad_color, grad_scale, is_flagged, legend_label, theme_named
@@ -46,9 +47,10 @@ def op_label(node: Value) -> str:
 
 
 def _esc(text: str) -> str:
-    """Text for an HTML-like label: markup escaped, and a zero-width space after each
-    backslash (dot reads ``\\N`` as the node's id even in HTML labels)."""
-    return html.escape(text, quote=True).replace("\\", "\\\u200b")
+    """Text for an HTML-like label: control characters shown as escapes, markup escaped,
+    and a zero-width space after each backslash (dot reads ``\\N`` as the node's id even
+    in HTML labels)."""
+    return html.escape(visible(text), quote=True).replace("\\", "\\\u200b")
 
 
 def _cell(text: str, fill: str, fg: str, bold: bool = False) -> str:
@@ -73,7 +75,7 @@ def _value_label(
     if status == "pending" or (status == "partial" and view == "forward"):
         fill, fg = theme.pending_fill, theme.pending_fg
     cells = [_cell(graph.names[node], fill, fg, bold=True)]
-    data_text = frame.text[i] if view == "forward" else shown(node.data)  # flagged: "-inf ⚠"
+    data_text = frame.text[i] if view == "forward" else shown(node.data)  # flagged: "-inf ‼"
     data_fill = theme.flag if is_flagged(node.data) and data_text != "?" else fill
     cells.append(_cell(tr("data {value}", value=data_text), data_fill, fg))
     if view == "backward":
@@ -86,7 +88,7 @@ def _value_label(
             gfill = grad_color(theme, g, scale)
         cells.append(_cell(tr("grad {value}", value=gtext), gfill, fg))
     if mark is not None:
-        cells.append(_cell(f"✗ {mark}", theme.flag, fg, bold=True))
+        cells.append(_cell(f"≠ {mark}", theme.flag, fg, bold=True))
     border = (
         f'BORDER="2" COLOR="{theme.accent}"'
         if status == "current" or mark is not None
@@ -303,7 +305,7 @@ def _digraph(
     def emit(prefix: str, target: graphviz.Digraph) -> None:
         for name, attrs in places[prefix]:
             target.node(name, **attrs)
-        for child in children[prefix]:
+        for child in sorted(children[prefix], key=_natural):  # layer 1, 2, ... 10; neuron 1, 2, ...
             sub = graphviz.Digraph(name=f"cluster_{numbers[child]}")
             sub.attr(
                 label=graphviz.nohtml(_esc_caption(child.split("/")[-1].strip())), style="rounded,filled",
@@ -333,7 +335,9 @@ def _digraph(
             flagged = any(w in ("nan", "inf", "-inf") for w in text.split())
             if text:  # padded, so the labels of two neighbouring edges don't run together
                 cell = (
-                    f'<TD BGCOLOR="{pal.flag}">{_esc(text)} ⚠</TD>' if flagged else f"<TD>{_esc(text)}</TD>"
+                    f'<TD BGCOLOR="{pal.flag}">{_esc(text)} {FLAG}</TD>'
+                    if flagged
+                    else f"<TD>{_esc(text)}</TD>"
                 )
                 attrs["label"] = f'<<TABLE BORDER="0" CELLPADDING="3"><TR>{cell}</TR></TABLE>>'
             if flagged:
@@ -351,6 +355,16 @@ def _digraph(
     return dg
 
 
+def _natural(text: str) -> list[Any]:
+    """A sort key that orders numbers by value: ``layer 2`` before ``layer 10``.
+
+    >>> sorted(["neuron 10", "neuron 2", "neuron 1"], key=_natural)
+    ['neuron 1', 'neuron 2', 'neuron 10']
+    """
+    return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text)]
+
+
 def _esc_caption(line: str) -> str:
-    """A caption line for a Graphviz escString (backslashes and quotes kept literal)."""
-    return line.replace("\\", "\\\\")
+    """A caption line for a Graphviz escString (control characters shown as escapes,
+    backslashes and quotes kept literal)."""
+    return visible(line).replace("\\", "\\\\")
