@@ -86,6 +86,12 @@ PRESETS: list[dict[str, Any]] = [
         "values": _values("x=3"),
     },
     {
+        "name": N_("accumulation: backward() called twice without zero_grad (x.grad doubles)"),
+        "expr": "y = x * w",
+        "values": _values("x=2 w=-3"),
+        "passes": 2,
+    },
+    {
         "name": N_("accumulation: one node feeds two ops (d = a*b; e = a + b; f = d*e)"),
         "expr": "d = a*b; e = a + b; f = d*e",
         "values": _values("a=-2 b=3"),
@@ -108,13 +114,14 @@ class BadRequest(ValueError):
 
 
 def evaluate(
-    expr: Any, values: Any, lang: str | None = None, have: Any = None, quiz: Any = True
+    expr: Any, values: Any, lang: str | None = None, have: Any = None, quiz: Any = True, passes: Any = 1
 ) -> dict[str, Any]:
     """The scene of ``expr`` at ``values`` (inputs without a value get 1.0; values
     for names the expression doesn't use are ignored); ``BadRequest`` (400) with the
     parser's message and caret for a bad expression. Words in ``lang`` (default: the
     language in effect). ``have`` and ``quiz`` as in ``microprop.viz.scene.scene``:
-    the page's layout key, and whether to add the quiz.
+    the page's layout key, and whether to add the quiz. ``passes``: 1, or 2 for a
+    second ``backward()`` without ``zero_grad`` (the leaves' grads accumulate).
 
     >>> evaluate("n = x*w; o = tanh(n)", {"x": 2, "w": 0.5})["names"]
     {'v0': 'x', 'v1': 'w', 'v2': 'n', 'v3': 'o'}
@@ -124,10 +131,12 @@ def evaluate(
     microprop.lab.BadRequest: syntax error: the expression ends too soon: a number or variable is missing at the end
     """
     with language(lang):
-        return _evaluate(expr, values, have if isinstance(have, str) else None, quiz is not False)
+        return _evaluate(expr, values, have if isinstance(have, str) else None, quiz is not False, passes)
 
 
-def _evaluate(expr: Any, values: Any, have: str | None, quiz: bool) -> dict[str, Any]:
+def _evaluate(expr: Any, values: Any, have: str | None, quiz: bool, passes: Any) -> dict[str, Any]:
+    if passes not in (1, 2) or isinstance(passes, bool):
+        raise BadRequest(400, "passes must be 1 or 2")
     if not isinstance(expr, str):
         raise BadRequest(400, "expr must be text")
     if not isinstance(values, dict):
@@ -151,7 +160,9 @@ def _evaluate(expr: Any, values: Any, have: str | None, quiz: bool) -> dict[str,
         leaves[name] = Value(float(x) if math.isfinite(x) else x, label=name)
     root = program.evaluate(leaves)
     try:
-        return scene(root, leaves=list(leaves.values()), max_nodes=MAX_NODES, have=have, quiz=quiz)
+        return scene(
+            root, leaves=list(leaves.values()), max_nodes=MAX_NODES, have=have, quiz=quiz, passes=passes
+        )
     except GraphTooLarge as err:
         raise BadRequest(400, str(err)) from None
 
@@ -174,7 +185,7 @@ async def _body(request: Request) -> bytes:
 
 
 async def scene_endpoint(request: Request, lang: str = "en") -> Response:
-    """POST ``{"expr": ..., "values": {...}, "have": layout key, "quiz": bool}`` -> the
+    """POST ``{"expr": ..., "values": {...}, "have": layout key, "quiz": bool, "passes": 1 or 2}`` -> the
     scene (its words in ``lang``), or an error as JSON."""
     try:
         body = await _body(request)
@@ -185,7 +196,12 @@ async def scene_endpoint(request: Request, lang: str = "en") -> Response:
         if not isinstance(payload, dict):
             raise BadRequest(400, "the request must be a JSON object: {expr, values}")
         data = evaluate(
-            payload.get("expr"), payload.get("values", {}), lang, payload.get("have"), payload.get("quiz")
+            payload.get("expr"),
+            payload.get("values", {}),
+            lang,
+            payload.get("have"),
+            payload.get("quiz"),
+            payload.get("passes", 1),
         )
     except BadRequest as err:
         return _error(err.status, str(err), **err.detail)

@@ -52,7 +52,9 @@ def test_token_required(client: TestClient) -> None:
     assert client.get("/?token=nope").status_code == 403
     assert post(client, {"expr": "x"}, token="").status_code == 403
     assert client.get(f"/?token={TOKEN}").status_code == 200
-    assert client.post("/api/scene", json={"expr": "x"}, headers={"X-Microprop-Token": TOKEN}).status_code == 200
+    assert (
+        client.post("/api/scene", json={"expr": "x"}, headers={"X-Microprop-Token": TOKEN}).status_code == 200
+    )
 
 
 @pytest.mark.parametrize("host", ["evil.example", "127.0.0.1.nip.io", "localhost.evil", "10.0.0.1:80"])
@@ -120,7 +122,9 @@ def test_security_headers(client: TestClient) -> None:
 def test_presets_build(client: TestClient) -> None:
     """Every preset builds, and Mazur's gives his published dE/dw5 and E_total."""
     for preset in lab.PRESETS:
-        r = post(client, {"expr": preset["expr"], "values": preset["values"]})
+        r = post(
+            client, {"expr": preset["expr"], "values": preset["values"], "passes": preset.get("passes", 1)}
+        )
         assert r.status_code == 200, preset["name"]
     mazur = next(p for p in lab.PRESETS if p["name"].startswith("Mazur"))
     data = post(client, {"expr": mazur["expr"], "values": mazur["values"]}).json()
@@ -176,7 +180,10 @@ def test_command_prints_one_line_and_stops_on_ctrl_c() -> None:
 def test_command_bad_expression_exits_2() -> None:
     """A bad first expression is a usage error (exit 2, caret), before anything is served."""
     r = subprocess.run(
-        [sys.executable, "-m", "microprop", "lab", "x +* 2", "x=1", "--no-browser"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "microprop", "lab", "x +* 2", "x=1", "--no-browser"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert r.returncode == 2 and "^" in r.stderr and r.stdout == ""
 
@@ -231,7 +238,9 @@ def test_lab_end_to_end(page, artifacts_dir: str) -> None:
     field = page.get_by_test_id("leaf-q")
     field.fill("-2")
     field.press("Enter")
-    page.wait_for_function("() => document.querySelector('[data-testid=\"value-q\"]').textContent === 'data -2.0'")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"value-q\"]').textContent === 'data -2.0'"
+    )
     t = math.tanh(1 * -2 + 1)
     assert grad(page, "p") == fmt((1 - t * t) * -2.0, 4)
     assert grad(page, "q") == fmt((1 - t * t) * 1.0, 4)
@@ -267,12 +276,15 @@ def test_lab_state_in_the_url(browser, served: str, page) -> None:
     page.wait_for_selector("[data-testid=leaf-x]")
     page.get_by_test_id("leaf-x").fill("3")
     page.get_by_test_id("leaf-x").press("Enter")
-    page.wait_for_function("() => document.querySelector('[data-testid=\"value-y\"]').textContent === 'data 9.0'")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"value-y\"]').textContent === 'data 9.0'"
+    )
     page.get_by_test_id("next").click()
     link = page.url
     other = open_tab(browser, link, local=(served.split("/?")[0], "data:", "blob:"))
     other.wait_for_function(
-        "() => document.querySelector('[data-testid=\"value-y\"]')?.textContent === 'data 9.0'", timeout=30_000
+        "() => document.querySelector('[data-testid=\"value-y\"]')?.textContent === 'data 9.0'",
+        timeout=30_000,
     )
     other.wait_for_function("() => document.getElementById('stepper').dataset.frame === '1'")
     assert other.get_by_test_id("expr").input_value() == "y = x * x"
@@ -289,6 +301,37 @@ def test_lab_preset(page) -> None:
     page.keyboard.press("End")
     assert page.get_by_test_id("value-E_total").text_content() == "data 0.2984"
     assert grad(page, "w5") == "0.08217"
+    assert page.errors == []
+
+
+def test_passes_must_be_1_or_2(client: TestClient) -> None:
+    """Two passes are served; any other number of passes gets 400."""
+    assert post(client, {"expr": "x * w", "values": {}, "passes": 2}).status_code == 200
+    for passes in (0, 3, "2", True, 1.5):
+        assert post(client, {"expr": "x * w", "values": {}, "passes": passes}).status_code == 400
+
+
+def test_lab_preset_backward_called_twice(page) -> None:
+    """The "backward() called twice" preset starts from the grads the first pass left, says
+    why, ends with them doubled, and keeps two passes when a leaf changes."""
+    page.get_by_test_id("preset").select_option(
+        label="accumulation: backward() called twice without zero_grad (x.grad doubles)"
+    )
+    page.wait_for_selector("[data-testid=leaf-w]")
+    page.locator("#stepper").focus()
+    page.keyboard.press("Home")
+    assert "zero_grad() was not called" in page.get_by_test_id("caption").text_content()
+    page.keyboard.press("End")
+    assert "x.grad = -3.0 + (-3.0) = -6.0" in page.get_by_test_id("caption").text_content()
+    assert (grad(page, "x"), grad(page, "w")) == ("-6.0", "4.0")
+    assert "passes=2" in page.url
+    page.get_by_test_id("leaf-x").fill("1")
+    page.get_by_test_id("leaf-x").press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"value-y\"]').textContent === 'data -3.0'"
+    )
+    page.keyboard.press("End")
+    assert grad(page, "w") == "2.0"  # 1.0 left by the first pass + 1.0
     assert page.errors == []
 
 

@@ -104,3 +104,20 @@ def test_json_cannot_close_a_script_block() -> None:
     text = to_json(scene(root))
     assert not any(ch in text for ch in "<>&\u2028")
     assert json.loads(text)["names"]["v0"] == "</script><!--<script>&amp;\u2028"
+
+
+def test_backward_called_twice_starts_from_the_grads_left() -> None:
+    """With passes=2 the backward view starts from the leaf grads the first backward() left
+    and ends with them doubled (no zero_grad between), as the engine does; the graph is untouched."""
+    x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    y = x * w
+    y.label = "y"
+    s = scene(y, passes=2)
+    first, step = s["views"]["backward"]["frames"]
+    assert first["text"] == {"v0": "-3.0", "v1": "2.0", "v2": "1.0"} and "zero_grad" in first["caption"]
+    assert step["text"] == {"v0": "-6.0", "v1": "4.0"} and "x.grad = -3.0 + (-3.0) = -6.0" in step["caption"]
+    assert {q["name"]: q["truth"] for q in s["quiz"]} == {"x": -6.0, "w": 4.0}
+    y.backward()
+    y.backward()
+    assert (x.grad, w.grad) == (-6.0, 4.0)  # the engine agrees
+    assert "zero_grad" not in scene(y)["views"]["backward"]["frames"][0]["caption"]

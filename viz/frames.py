@@ -63,21 +63,30 @@ class BackwardPass:
     grads: list[float]
     edge_values: dict[int, tuple[float, float, float]]
     edge_step: dict[int, int]
+    held: list[float] = field(default_factory=list)  # leaf grads left by earlier passes (0.0: none)
 
 
-def backward_pass(graph: Graph, root: Value) -> BackwardPass:
+def backward_pass(graph: Graph, root: Value, passes: int = 1) -> BackwardPass:
     """Run ``backward_steps`` from zero grads and put every grad back as it was, so
-    drawing never changes the graph.
+    drawing never changes the graph. With ``passes`` > 1, ``backward()`` runs that many
+    times without ``zero_grad`` (micrograd's accumulation case) and the steps are the
+    last pass's, starting from the leaf grads the earlier passes left (``held``).
 
     >>> a = Value(2.0, label="a"); b = a * a; b.backward()
     >>> p = backward_pass(walk(b), b)
     >>> p.grads[0], a.grad, p.edge_values[0]
     (4.0, 4.0, (2.0, 1.0, 2.0))
+    >>> p = backward_pass(walk(b), b, passes=2)
+    >>> p.held[0], p.grads[0], a.grad
+    (4.0, 8.0, 4.0)
     """
     saved = [v.grad for v in graph.nodes]
     try:
         for v in graph.nodes:
             v.grad = 0.0  # a fresh pass: leaves would otherwise accumulate
+        for _ in range(passes - 1):
+            root.backward()
+        held = [v.grad if v.op is None else 0.0 for v in graph.nodes]
         steps = backward_steps(root, dict(graph.names))
         grads = [v.grad for v in graph.nodes]
     finally:
@@ -91,7 +100,7 @@ def backward_pass(graph: Graph, root: Value) -> BackwardPass:
             e = by_slot[(child, c.slot)]
             edge_values[e] = (c.local, c.upstream, c.value)
             edge_step[e] = step.index
-    return BackwardPass(steps, grads, edge_values, edge_step)
+    return BackwardPass(steps, grads, edge_values, edge_step, held)
 
 
 def edge_label(values: tuple[float, float, float]) -> str:

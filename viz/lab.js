@@ -1,6 +1,6 @@
 // The lab's page: an expression box and presets around the stepper front end. Every
 // change is sent to the server (POST /api/scene with the page's token), which answers
-// with the new scene; the state (expression, values, view, step) lives in the URL hash.
+// with the new scene; the state (expression, values, passes, view, step) lives in the URL hash.
 (function () {
   "use strict";
   const boot = JSON.parse(document.getElementById("lab-data").textContent);
@@ -9,15 +9,16 @@
   const presetBox = document.getElementById("preset");
   let expr = boot.initial.expr;
   let values = Object.assign({}, boot.initial.values);
+  let passes = 1; // 2: backward() called twice without zero_grad
   let stepper = null;
   let busy = false;
   let queued = null;
   let layout = null; // the layout the page has drawn: the server leaves its DOT out
 
-  // state in the hash: #expr=...&view=backward&step=3&v.x1=2&v.w1=-3
+  // state in the hash: #expr=...&view=backward&step=3&v.x1=2&v.w1=-3 (&passes=2)
   function readHash() {
     const h = new URLSearchParams(location.hash.slice(1));
-    const state = { expr: h.get("expr"), view: h.get("view"), step: h.get("step"), values: {} };
+    const state = { expr: h.get("expr"), view: h.get("view"), step: h.get("step"), passes: Number(h.get("passes")) || 1, values: {} };
     for (const [k, v] of h) if (k.startsWith("v.")) state.values[k.slice(2)] = Number(v);
     return state;
   }
@@ -27,6 +28,7 @@
     h.set("expr", expr);
     h.set("view", view);
     h.set("step", String(step));
+    if (passes !== 1) h.set("passes", String(passes));
     for (const [k, v] of Object.entries(values)) h.set("v." + k, String(v));
     history.replaceState(null, "", location.pathname + location.search + "#" + h.toString());
   }
@@ -41,6 +43,7 @@
       .then(({ ok, body }) => {
         if (!ok) { stepper.showError(body.pretty || body.error); return; }
         expr = request.expr;
+        passes = request.passes || 1;
         values = {};
         for (const leaf of body.leaves) values[leaf.name] = typeof leaf.value === "string" ? Number(leaf.value.replace("inf", "Infinity")) : leaf.value;
         layout = body.layout;
@@ -61,7 +64,7 @@
     const p = boot.presets[Number(presetBox.value)];
     if (!p) return;
     exprBox.value = p.expr;
-    ask({ expr: p.expr, values: p.values });
+    ask({ expr: p.expr, values: p.values, passes: p.passes || 1 });
   });
   document.getElementById("expr-form").addEventListener("submit", (e) => {
     e.preventDefault();
@@ -77,14 +80,14 @@
     layout = first.layout;
     stepper = micropropStepper.mount(document.getElementById("stepper"), first, {
       Viz: MicropropViz,
-      onLeaf: (v, quiz) => ask({ expr: expr, values: v, quiz: quiz }),
+      onLeaf: (v, quiz) => ask({ expr: expr, values: v, quiz: quiz, passes: passes }),
     });
     stepper.listen((s) => writeHash(s.view, s.frame));
     document.body.dataset.ready = "true";
     if (state.expr !== null) { // a shared link: its expression, values and step
       exprBox.value = state.expr;
       const target = { view: state.view, frame: Number(state.step) };
-      ask({ expr: state.expr, values: state.values }).then(() => stepper.ready.then(() => stepper.setState(target)));
+      ask({ expr: state.expr, values: state.values, passes: state.passes }).then(() => stepper.ready.then(() => stepper.setState(target)));
     }
   });
 })();

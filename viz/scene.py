@@ -182,14 +182,22 @@ def _backward_diffs(graph: Graph, root: Value, bp: BackwardPass) -> tuple[_Diffs
     """``backward_frames(graph, root, bp)`` as diffs, and when each grad is complete:
     (step, node index) in the order a quiz asks them."""
     n = len(graph.nodes)
-    consumers, received, sums = [0] * n, [0] * n, [0.0] * n
+    consumers, received = [0] * n, [0] * n
     for e in graph.edges:
         consumers[e.parent] += 1
     root_i = graph.index[root]
-    text = {i: shown(bp.grads[i]) if i == root_i else "?" for i in range(n)}
+    held = bp.held or [0.0] * n
+    sums = list(held)  # a second backward() without zero_grad starts from the grads the first left
+    text = {i: shown(bp.grads[i]) if i == root_i else shown(held[i]) if held[i] else "?" for i in range(n)}
     status = {i: "" if i == root_i else "pending" for i in range(n)}
     diffs = _Diffs(graph, text, status, {e.id: False for e in graph.edges})
-    diffs.first(seed_line(graph.names[root], bp.grads[root_i]), None, ())
+    seed = seed_line(graph.names[root], bp.grads[root_i])
+    if any(held):
+        seed += "\n" + tr(
+            "backward() ran before and zero_grad() was not called: the leaves still hold "
+            "the grads that pass left, and this pass adds to them"
+        )
+    diffs.first(seed, None, ())
     sent: list[list[int]] = [[] for _ in range(len(bp.steps) + 1)]
     for index, k in bp.edge_step.items():  # in step order, so sums add up as the engine's did
         sent[k].append(index)
@@ -303,6 +311,7 @@ def scene(
     have: str | None = None,
     quiz: bool = True,
     lang: str | None = None,
+    passes: int = 1,
 ) -> dict[str, Any]:
     """The scene of ``root`` as JSON-ready data (see the module docstring), its words
     (captions, quiz, buttons) in ``lang`` (``"en"`` or ``"ko"``; default: the language
@@ -311,6 +320,9 @@ def scene(
     ``leaves``: the inputs a learner may change (default: every leaf with a label).
     ``have``: the ``layout`` key of the scene the page shows; when the new scene lays
     out the same, its DOT is left out (the page keeps its drawing and rewrites numbers).
+    ``passes``: how many times ``backward()`` runs without ``zero_grad``; the backward
+    view steps through the last pass, the leaves starting from the grads the earlier
+    passes left (micrograd's "backward called twice").
     The graph's grads are left as they were. Above ``max_nodes`` nodes the stepper
     would be unreadable: ``GraphTooLarge`` says what to do.
 
@@ -320,7 +332,7 @@ def scene(
     (['a'], {'v0': '2.0'})
     """
     with language(lang) as chosen:
-        data = _scene(root, leaves, names, theme, rankdir, max_nodes, have, quiz)
+        data = _scene(root, leaves, names, theme, rankdir, max_nodes, have, quiz, passes)
         return {**data, "lang": chosen, "ui": ui_text()}
 
 
@@ -333,6 +345,7 @@ def _scene(
     max_nodes: int,
     have: str | None,
     quiz: bool,
+    passes: int = 1,
 ) -> dict[str, Any]:
     size = len(root.topo_order())
     if size > max_nodes:
@@ -348,7 +361,7 @@ def _scene(
     pal = theme_named(theme)
     graph = walk(root, max_nodes=size, names=names)
     graph.names = {v: printable(n) for v, n in graph.names.items()}
-    bp = backward_pass(graph, root)
+    bp = backward_pass(graph, root, passes)
     forward, (backward, done) = _forward_diffs(graph), _backward_diffs(graph, root, bp)
     editable = [v for v in graph.nodes if v.op is None and v.label] if leaves is None else list(leaves)
     scale = grad_scale(bp.grads)
