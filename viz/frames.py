@@ -78,7 +78,7 @@ def backward_pass(graph: Graph, root: Value) -> BackwardPass:
     try:
         for v in graph.nodes:
             v.grad = 0.0  # a fresh pass: leaves would otherwise accumulate
-        steps = backward_steps(root, dict(graph.names))
+        steps = backward_steps(root, dict(graph.names), graph.nodes)
         grads = [v.grad for v in graph.nodes]
     finally:
         for v, g in zip(graph.nodes, saved):
