@@ -138,6 +138,7 @@ KINK_CONVENTIONS: dict[str, Callable[[tuple[float, ...]], float]] = {
     "abs": lambda params: 0.0,
     "leaky_relu": lambda params: params[0],
     "elu": lambda params: params[0],
+    "step": lambda params: 0.0,
 }
 
 
@@ -261,6 +262,15 @@ EDGES: list[tuple[str, tuple, tuple[float, ...], float, tuple[float, ...]]] = [
     ("abs", (-0.0,), (), 0.0, (0.0,)),
     ("abs", (BIG,), (), inf, (1.0,)),
     ("abs", (-BIG,), (), inf, (-1.0,)),
+    ("step", (0.0,), (), 0.0, (0.0,)),  # step(0) = 0, as DL from scratch's x > 0
+    ("step", (-0.0,), (), 0.0, (0.0,)),
+    ("step", (5e-324,), (), 1.0, (0.0,)),
+    ("step", (inf,), (), 1.0, (0.0,)),
+    ("step", (nan,), (), 0.0, (0.0,)),  # as torch.heaviside (nan > 0 is false); nothing flows back, ever
+    ("threshold", (0.5,), (0.5, -1.0), -1.0, (0.0,)),  # x <= threshold: value, as PyTorch
+    ("threshold", (inf,), (0.5, -1.0), inf, (1.0,)),
+    ("threshold", (-inf,), (0.5, -1.0), -1.0, (0.0,)),
+    ("threshold", (nan,), (0.5, -1.0), nan, (1.0,)),  # PyTorch's threshold_backward: x <= th is false
 ]
 
 
@@ -328,6 +338,8 @@ def torch_functions() -> dict[str, Callable]:
         "leaky_relu": F.leaky_relu,
         "elu": F.elu,
         "abs": torch.abs,
+        "step": lambda a: torch.heaviside(a.detach(), torch.zeros((), dtype=torch.float64)),  # grad 0
+        "threshold": F.threshold,
     }
 
 
@@ -356,8 +368,9 @@ def test_special_inputs_match_pytorch(op: Op) -> None:
         value, grads = run(op, inputs, params)
         tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in inputs]
         out = functions[op.name](*tensors, *params)
-        out.backward()
-        want = [t.grad.item() for t in tensors]
+        if out.requires_grad:
+            out.backward()
+        want = [0.0 if t.grad is None else t.grad.item() for t in tensors]  # None: nothing flowed back
         same_grads = all(same_float(g, w, 1e-12, zero_sign=False) for g, w in zip(grads, want))
         if not (same_float(value, out.item(), 1e-12, zero_sign=False) and same_grads):
             mismatches.append((inputs, params, (value, grads), (out.item(), want)))
