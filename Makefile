@@ -8,12 +8,12 @@ OUT ?= microprop-demo
 .PHONY: demo test lint clean messages
 
 demo: $(VENV)/.installed-demo
-	@bash .ci/system-deps.sh dot
+	@bash .ci/system-deps.sh dot hangul
 	$(BIN)/microprop demo --out $(OUT)
 	@echo "The microprop command is in $(BIN)/: run it as $(BIN)/microprop, or '. $(BIN)/activate' first."
 
 test: $(VENV)/.installed-test
-	@bash .ci/system-deps.sh dot chromium
+	@bash .ci/system-deps.sh dot chromium hangul
 	$(BIN)/python -m pytest
 
 # ruff (lint and format) and mypy (settings in pyproject.toml) over microprop/, viz/ and examples/
@@ -33,8 +33,10 @@ $(VENV)/.installed-%: setup.cfg pyproject.toml
 # it matches the .po. Translate new entries in microprop/locale/ko/LC_MESSAGES/microprop.po.
 LOCALE := microprop/locale
 messages: $(VENV)/.installed-test
-	$(BIN)/pybabel extract -F babel.cfg -k tr -k ntr:1,2 -k N_ --no-location --sort-output \
-	  --project microprop --copyright-holder "microprop authors" -o $(LOCALE)/microprop.pot .
+	@# (Babel notes each f-string argument of tr(); those are values, not messages)
+	bash -c 'set -o pipefail; $(BIN)/pybabel extract -F babel.cfg -k tr -k ntr:1,2 -k N_ --no-location \
+	  --sort-output --project microprop --copyright-holder "microprop authors" -o $(LOCALE)/microprop.pot . \
+	  2>&1 | { grep -v "Skipping f-string" || true; }'
 	$(BIN)/pybabel update -D microprop -i $(LOCALE)/microprop.pot -d $(LOCALE) -l ko --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile --statistics -D microprop -d $(LOCALE) -l ko
 

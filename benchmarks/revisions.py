@@ -4,7 +4,8 @@ revisions of microprop, in one run, interleaved so that the machine's load hits 
 Each revision's ``microprop/`` is exported with ``git archive`` to a temporary directory;
 each round starts one child process per revision (in alternating order), which builds
 MLP(2, [16, 16, 1]) on 100 fixed points, times ``steps`` steps (build the loss, zero the
-grads, ``backward()``, update) after a warm-up step and prints its median. The report
+grads, ``backward()``, update) after a warm-up step and prints its median CPU time
+(``time.process_time``: on a shared machine, time spent waiting for a core is not counted). The report
 gives, per revision, the median over rounds, and the median of the per-round ratios to the
 first revision (each round's children run back to back, so a ratio compares like with like).
 
@@ -51,7 +52,7 @@ step(0)
 times = []
 for k in range(1, steps + 1):
     gc.collect()
-    t = time.perf_counter(); step(k); times.append(time.perf_counter() - t)
+    t = time.process_time(); step(k); times.append(time.process_time() - t)
 print(statistics.median(times))
 """
 

@@ -113,6 +113,17 @@ def tr(message: str, /, **fields: object) -> str:
     return catalogue(current()).gettext(message).format(**fields)
 
 
+def template(message: str, /) -> str:
+    """``message`` in the current language, its ``{placeholders}`` left for another
+    program to fill (the browser front end).
+
+    >>> with language("ko"):
+    ...     template("score: {right} of {total} right")
+    '점수: {total}문제 중 {right}문제 정답'
+    """
+    return catalogue(current()).gettext(message)
+
+
 def ntr(singular: str, plural: str, n: int, /, **fields: object) -> str:
     """Like ``tr``, choosing the singular or plural form by ``n`` (also a field).
 

@@ -248,5 +248,11 @@ def test_out_of_range_values_are_warned_on_stderr() -> None:
     """x=1e400 and y=1e-400 still run, with a warning on stderr for each."""
     result = microprop("step", "x + y", "x=1e400", "y=1e-400")
     assert result.returncode == 0
-    assert "microprop: warning: x=1e400 is too large for a float (above 1.8e308): it becomes inf" in result.stderr
-    assert "microprop: warning: y=1e-400 is too small for a float (below 5e-324): it becomes 0.0" in result.stderr
+    assert (
+        "microprop: warning: x=1e400 is too large for a float (above 1.8e308): it becomes inf"
+        in result.stderr
+    )
+    assert (
+        "microprop: warning: y=1e-400 is too small for a float (below 5e-324): it becomes 0.0"
+        in result.stderr
+    )

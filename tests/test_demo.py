@@ -52,7 +52,9 @@ def test_demo_writes_and_lists_every_file(short_tour, dot_program: str) -> None:
     assert "skipped" not in summary
     assert (out / "moons_training.gif").read_bytes().startswith(b"GIF89a")
     assert str(out / "moons_training.gif") in summary
-    assert sorted(p.name for p in out.iterdir()) == sorted([*IMAGES, "neuron_stepper.html", "moons_training.gif"])
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*IMAGES, "neuron_stepper.html", "moons_training.gif"]
+    )
 
 
 def test_training_gif_has_one_frame_per_step(tmp_path: pathlib.Path) -> None:

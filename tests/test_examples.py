@@ -164,7 +164,9 @@ def test_weight_decay_graph_boxes() -> None:
 
     example = load_example("weight_decay_graph")
     rng = np.random.default_rng(0)
-    graph = example.build(rng.normal(size=2), rng.normal(size=1), rng.normal(size=(2, 2)), rng.normal(size=(1, 2)))
+    graph = example.build(
+        rng.normal(size=2), rng.normal(size=1), rng.normal(size=(2, 2)), rng.normal(size=(1, 2))
+    )
     scopes = {v.scope for v in graph["J"].topo_order() if v.scope}
     assert scopes == {"W1", "z", "h", "W2", "o", "L", "s", "J"}
     dot = to_dot(graph["J"], collapse=True)
@@ -199,7 +201,9 @@ def test_rnn_bptt(tmp_path: pathlib.Path, dot_program: str) -> None:
     r = example.gradients(0.5)
     assert r["dL/dh"][0] < 0.1 * r["dL/dh"][-1]
     net = example.unroll()
-    assert {v.scope for v in net["loss"].topo_order() if v.scope} == {f"t = {t}" for t in range(1, 6)} | {"output"}
+    assert {v.scope for v in net["loss"].topo_order() if v.scope} == {f"t = {t}" for t in range(1, 6)} | {
+        "output"
+    }
     assert example.main(["--out", str(tmp_path)]) == 0
     for name in ("rnn_bptt.png", "rnn_bptt_graph.png"):
         assert (tmp_path / name).read_bytes().startswith(PNG)

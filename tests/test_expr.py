@@ -295,7 +295,9 @@ def test_unicode_minus_is_a_minus() -> None:
 
 def test_missing_variable_suggests_a_close_given_name() -> None:
     """A typo in a name=value argument is pointed out by the name it resembles."""
-    with pytest.raises(ExprError, match=r"variable 'w1' has no value: add w1=NUMBER \(or did you mean w11\?\)"):
+    with pytest.raises(
+        ExprError, match=r"variable 'w1' has no value: add w1=NUMBER \(or did you mean w11\?\)"
+    ):
         build("x * w1", {"x": 1, "w11": 2})
 
 

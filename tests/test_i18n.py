@@ -6,6 +6,7 @@ import gettext
 import os
 import pathlib
 import re
+import shutil
 import string
 import subprocess
 import sys
@@ -16,8 +17,8 @@ from microprop.cli import main
 from microprop.i18n import LOCALE_DIR, from_environment, language, tr
 
 babel = pytest.importorskip("babel")
-from babel.messages.extract import extract_from_dir  # noqa: E402
-from babel.messages.pofile import read_po  # noqa: E402
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PO = LOCALE_DIR / "ko" / "LC_MESSAGES" / "microprop.po"
@@ -242,3 +243,26 @@ def test_readme_korean_block_is_what_step_prints(capsys):
     assert command == '$ microprop step "x * y" x=2 y=-3 --lang ko'
     assert main(["step", "x * y", "x=2", "y=-3", "--lang", "ko"]) == 0
     assert capsys.readouterr().out.splitlines() == expected
+
+
+def _fc_list(pattern: str) -> str:
+    return subprocess.run(["fc-list", pattern, "family"], capture_output=True, text=True, check=False).stdout
+
+
+def test_korean_images_name_fonts_that_have_every_glyph():
+    """A Korean picture names DejaVu Sans and Noto Sans CJK KR, and between them they have
+    every character its labels use (so dot draws no missing-glyph boxes)."""
+    from test_viz import lecture_neuron
+
+    from microprop.viz import to_dot
+    from microprop.viz.theme import KOREAN_FONT
+
+    source = to_dot(lecture_neuron()["o"], step=3, lang="ko")
+    assert f'fontname="{KOREAN_FONT}"' in source and "기울기 0.5" in source
+    if shutil.which("fc-list") is None or (
+        "Noto Sans CJK KR" not in _fc_list(":lang=ko") and not os.environ.get("CI")
+    ):
+        pytest.skip("no Hangul font here (.ci/system-deps.sh hangul installs fonts-noto-cjk)")
+    for ch in sorted({c for c in source if ord(c) > 127}):
+        covered = [font for font in KOREAN_FONT.split(",") if _fc_list(f"{font}:charset={ord(ch):x}")]
+        assert covered, f"no font for {ch!r} (U+{ord(ch):04X})"

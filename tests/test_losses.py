@@ -213,8 +213,10 @@ def keras_reference(name: str, p: np.ndarray, t: np.ndarray) -> float:
         pc, tc = np.clip(p, eps, 1), np.clip(t, eps, 1)
         return float(np.mean(np.sum(tc * np.log(tc / pc), axis=-1)))
     if name == "cosine_similarity":
+
         def unit(x: np.ndarray) -> np.ndarray:
             return x / np.sqrt(np.maximum(np.sum(x * x, axis=-1, keepdims=True), 1e-12))
+
         return float(np.mean(-np.sum(unit(p) * unit(t), axis=-1)))
     if name == "categorical_cross_entropy":
         return float(np.mean(-np.sum(t * np.log(np.clip(p, eps, 1 - eps)), axis=-1)))
@@ -251,7 +253,9 @@ def test_distribution_keras_losses(name: str) -> None:
     """The per-sample losses sum over classes and average over samples, as Keras; one sample works too."""
     fn = KERAS[name]
     assert fn(values(P), T.tolist()).data == pytest.approx(keras_reference(name, P, T), rel=1e-12)
-    assert fn(values(P[0]), T[0].tolist()).data == pytest.approx(keras_reference(name, P[:1], T[:1]), rel=1e-12)
+    assert fn(values(P[0]), T[0].tolist()).data == pytest.approx(
+        keras_reference(name, P[:1], T[:1]), rel=1e-12
+    )
     soft = np.array([[0.2, 0.5, 0.3]])  # a soft target: every term counts
     assert fn(values(P[:1]), soft.tolist(), reduction="sum").data == pytest.approx(
         keras_reference(name, P[:1], soft), rel=1e-12
@@ -263,7 +267,9 @@ def test_sparse_matches_categorical() -> None:
     """sparse_categorical_cross_entropy with indices equals the one-hot form, and clips p = 0 to 1e-7."""
     sparse = sparse_categorical_cross_entropy(values(P), [0, 2])
     assert sparse.data == pytest.approx(keras_reference("categorical_cross_entropy", P, T), rel=1e-15)
-    assert sparse_categorical_cross_entropy([Value(0.0), Value(1.0)], 0).data == pytest.approx(-math.log(EPSILON))
+    assert sparse_categorical_cross_entropy([Value(0.0), Value(1.0)], 0).data == pytest.approx(
+        -math.log(EPSILON)
+    )
     with pytest.raises(IndexError, match="out of range"):
         sparse_categorical_cross_entropy([Value(0.5), Value(0.5)], 2)
     with pytest.raises(ValueError, match="2 samples but 1 targets"):
@@ -373,7 +379,10 @@ def test_syllabus_losses_match_torch() -> None:
         (lambda v: kl_divergence(v, t), lambda x: F.kl_div(x.log()[None], tt[None], reduction="batchmean")),
         (lambda v: cosine_similarity(v, t), lambda x: -F.cosine_similarity(x, tt, dim=0)),
         (lambda v: categorical_cross_entropy(v, t), lambda x: -(tt * x.log()).sum()),
-        (lambda v: sparse_categorical_cross_entropy(v, 1), lambda x: F.nll_loss(x.log()[None], torch.tensor([1]))),
+        (
+            lambda v: sparse_categorical_cross_entropy(v, 1),
+            lambda x: F.nll_loss(x.log()[None], torch.tensor([1])),
+        ),
     ]
     for ours, theirs in checks:
         value, grads = ours_value_and_grad(ours, xs)

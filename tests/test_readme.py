@@ -93,7 +93,9 @@ def test_named_steps_excerpt_is_what_step_prints() -> None:
 
     command, excerpt = re.findall(r"```(?:sh)?\n(.*?)```", section("Command line"), flags=re.DOTALL)[2:4]
     args = shlex.split(command.strip())[1:]
-    out = subprocess.run([sys.executable, "-m", "microprop", *args], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "microprop", *args], capture_output=True, text=True, check=True
+    )
     for line in excerpt.strip("\n").splitlines():
         if line != "...":
             assert line in out.stdout.splitlines(), line

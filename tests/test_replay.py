@@ -306,7 +306,10 @@ def test_sync_writes_plus_zero_where_the_engine_has_it() -> None:
     assert identical(a.grad, 0.0), a.grad
 
 
-@given(expressions(max_leaves=4, max_ops=12), st.lists(st.sampled_from(SPECIALS + (0.3, -0.7)), min_size=4, max_size=4))
+@given(
+    expressions(max_leaves=4, max_ops=12),
+    st.lists(st.sampled_from(SPECIALS + (0.3, -0.7)), min_size=4, max_size=4),
+)
 def test_sync_gives_every_node_the_scalar_engines_numbers(e: Expression, moved: list[float]) -> None:
     """After forward, backward and sync, every node's data and grad are a fresh scalar pass's, bit for
     bit with the sign of zero, also at IEEE edge values."""

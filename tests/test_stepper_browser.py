@@ -251,7 +251,9 @@ def test_numbers_fit_their_cells_in_every_frame(browser, tmp_path: pathlib.Path)
     wait_laid_out(tab)
     seen = []
     for _ in range(4):
-        seen += tab.evaluate("() => [...document.querySelectorAll('.mp-pane-backward text')].map(t => t.textContent)")
+        seen += tab.evaluate(
+            "() => [...document.querySelectorAll('.mp-pane-backward text')].map(t => t.textContent)"
+        )
         assert tab.evaluate(OVERFLOWS) == []
         if tab.get_by_test_id("next").is_enabled():
             tab.get_by_test_id("next").click()
@@ -260,8 +262,16 @@ def test_numbers_fit_their_cells_in_every_frame(browser, tmp_path: pathlib.Path)
 
 
 HOSTILE = [
-    "<!--<script>", "</script><script>alert(1)</script>", "\"'quotes'\"", "a<b>&amp;c", "back\\slash\\N",
-    "ctl\x01\x07\x1b", "\u202eRTL mark\u200f", "x" * 300, "]]>--> {{data}}", "\u2028line\u2029sep",
+    "<!--<script>",
+    "</script><script>alert(1)</script>",
+    "\"'quotes'\"",
+    "a<b>&amp;c",
+    "back\\slash\\N",
+    "ctl\x01\x07\x1b",
+    "\u202eRTL mark\u200f",
+    "x" * 300,
+    "]]>--> {{data}}",
+    "\u2028line\u2029sep",
 ]
 
 
@@ -276,7 +286,9 @@ def test_hostile_labels_cannot_break_the_page(browser, tmp_path: pathlib.Path, l
     tab.get_by_test_id("next").click()
     assert frame(tab) == "1"
     assert tab.locator("script").count() == 2  # the data block and the front end, nothing injected
-    names = tab.evaluate("() => [...document.querySelectorAll('.mp-pane-backward g#v0 text')].map(t => t.textContent)")
+    names = tab.evaluate(
+        "() => [...document.querySelectorAll('.mp-pane-backward g#v0 text')].map(t => t.textContent)"
+    )
     assert names[0].replace("\u200b", "") == printable(label)
     assert tab.errors == []
     tab.close()

@@ -339,7 +339,9 @@ def test_missing_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) ->
     for name in ("y.png", "y.svg"):
         with pytest.raises(GraphvizMissing, match=r"Graphviz's 'dot'.*apt-get install graphviz"):
             save(y, tmp_path / name)
-    assert "digraph" in save_stepper(y, tmp_path / "y.html").read_text(encoding="utf-8")  # laid out in the browser
+    assert "digraph" in save_stepper(y, tmp_path / "y.html").read_text(
+        encoding="utf-8"
+    )  # laid out in the browser
     assert not (tmp_path / "y.png").exists()
 
 

@@ -55,6 +55,7 @@ def draw(
     max_nodes: int = 400,
     names: Mapping[Value, str] | None = None,
     mark: Any = None,
+    lang: str | None = None,
 ) -> graphviz.Digraph:
     """The graph of ``root`` as a ``graphviz.Digraph``.
 
@@ -71,7 +72,9 @@ def draw(
     (default: labels, then ``a, b, c...`` in topological order). ``mark`` flags nodes:
     pass a ``GradcheckReport`` (``gradcheck(..., raise_on_failure=False)``) and draw
     ``report.root`` to see each input whose gradient disagrees, with the numeric
-    derivative it should have had, or pass any iterable of Values.
+    derivative it should have had, or pass any iterable of Values. ``lang`` (``"en"`` or
+    ``"ko"``; default: the language in effect) picks the words of captions, cells and
+    legend, and for Korean a font with Hangul (``theme.KOREAN_FONT``).
 
     >>> from microprop import Value
     >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
@@ -81,7 +84,7 @@ def draw(
     """
     return build(
         root, view=view, step=step, rankdir=rankdir, theme=theme, collapse=collapse,
-        max_nodes=max_nodes, names=names, mark=mark,
+        max_nodes=max_nodes, names=names, mark=mark, lang=lang,
     )  # fmt: skip
 
 

@@ -18,10 +18,11 @@ from typing import Any
 import graphviz
 
 from microprop.engine import Value
+from microprop.i18n import language, ntr, tr
 from microprop.naming import num, shown
 
 from .frames import Frame, backward_frame, backward_pass, data_frame, final_frame
-from .theme import Theme, grad_color, grad_scale, is_flagged, legend_label, theme_named
+from .theme import Theme, for_language, grad_color, grad_scale, is_flagged, legend_label, theme_named
 from .walk import Graph, scope_prefixes, walk
 
 VIEWS = ("forward", "backward")
@@ -74,7 +75,7 @@ def _value_label(
     cells = [_cell(graph.names[node], fill, fg, bold=True)]
     data_text = frame.text[i] if view == "forward" else shown(node.data)  # flagged: "-inf ⚠"
     data_fill = theme.flag if is_flagged(node.data) and data_text != "?" else fill
-    cells.append(_cell(f"data {data_text}", data_fill, fg))
+    cells.append(_cell(tr("data {value}", value=data_text), data_fill, fg))
     if view == "backward":
         assert grads is not None
         g = grads[i]
@@ -83,7 +84,7 @@ def _value_label(
             gfill = theme.pending_fill
         else:
             gfill = grad_color(theme, g, scale)
-        cells.append(_cell(f"grad {gtext}", gfill, fg))
+        cells.append(_cell(tr("grad {value}", value=gtext), gfill, fg))
     if mark is not None:
         cells.append(_cell(f"✗ {mark}", theme.flag, fg, bold=True))
     border = (
@@ -111,15 +112,16 @@ def _box_outputs(graph: Graph) -> dict[str, list[int]]:
 
 def _box_label(graph: Graph, key: str, outputs: list[int], view: str, grads: list[float] | None) -> str:
     """A collapsed scope: its name, size and the values it hands out."""
-    lines = [f"<B>{_esc(key)}</B>", f"{len(graph.boxes()[key])} nodes"]
+    size = len(graph.boxes()[key])
+    lines = [f"<B>{_esc(key)}</B>", _esc(ntr("{n} node", "{n} nodes", size))]
     for i in outputs[:BOX_OUTPUTS]:
         v = graph.nodes[i]
         text = f"{graph.names[v]} = {num(v.data)}"
         if view == "backward" and grads is not None:
-            text += f"  grad {num(grads[i])}"
+            text += "  " + tr("grad {value}", value=num(grads[i]))
         lines.append(_esc(text))
     if len(outputs) > BOX_OUTPUTS:
-        lines.append(f"… and {len(outputs) - BOX_OUTPUTS} more outputs")
+        lines.append(_esc(tr("… and {count} more outputs", count=len(outputs) - BOX_OUTPUTS)))
     return "<" + "<BR/>".join(lines) + ">"
 
 
@@ -134,18 +136,36 @@ def build(
     max_nodes: int = 400,
     names: Mapping[Value, str] | None = None,
     mark: Any = None,
+    lang: str | None = None,
 ) -> graphviz.Digraph:
     """The Digraph of ``root`` (see ``microprop.viz.draw`` for the options).
 
     >>> x = Value(2.0, label="x")
     >>> build(x.exp(), view="backward", theme="dark").name
     'microprop'
+    >>> "기울기 1.0" in build(x.exp(), view="backward", lang="ko").source
+    True
     """
+    with language(lang):
+        return _build(root, view, step, rankdir, theme, collapse, max_nodes, names, mark)
+
+
+def _build(
+    root: Value,
+    view: str,
+    step: int | None,
+    rankdir: str,
+    theme: str,
+    collapse: bool,
+    max_nodes: int,
+    names: Mapping[Value, str] | None,
+    mark: Any,
+) -> graphviz.Digraph:
     if view not in VIEWS:
         raise ValueError(f"view must be 'forward' or 'backward', not {view!r}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
-    pal = theme_named(theme)
+    pal = for_language(theme_named(theme))  # dot renders with fontconfig: name the Hangul font
     graph = walk(root, collapse=collapse, max_nodes=max_nodes, names=names)
     grads = None
     if step is not None:
@@ -159,8 +179,12 @@ def build(
             last = len(bp.steps)
             if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= last:
                 raise ValueError(
-                    f"step must be a whole number from 0 to {last} "
-                    f"(this graph has {last} backward steps), not {step!r}"
+                    tr(
+                        "step must be a whole number from 0 to {last} "
+                        "(this graph has {last} backward steps), not {step}",
+                        last=last,
+                        step=repr(step),
+                    )
                 )
             frame = backward_frame(graph, root, bp, step)
     else:
@@ -181,9 +205,9 @@ def marks_for(graph: Graph, mark: Any) -> dict[int, str]:
     if mark is None:
         return {}
     if hasattr(mark, "failures") and hasattr(mark, "inputs"):  # a gradcheck report
-        pairs = [(mark.inputs[c.index], f"numeric {num(c.numeric)}") for c in mark.failures]
+        pairs = [(mark.inputs[c.index], tr("numeric {value}", value=num(c.numeric))) for c in mark.failures]
     else:
-        pairs = [(node, "check") for node in mark]
+        pairs = [(node, tr("check")) for node in mark]
     return {graph.index[node]: text for node, text in pairs if node in graph.index}
 
 

@@ -29,6 +29,7 @@ from typing import Any
 
 from microprop.engine import Value
 from microprop.explain import fmt, grad_derivation
+from microprop.i18n import N_, language, template, tr
 from microprop.naming import num
 
 from .dot import digraph_for
@@ -48,6 +49,56 @@ from .walk import Graph, GraphTooLarge, walk
 
 LEGEND_STOPS = (-1.0, -0.5, 0.0, 0.5, 1.0)  # as theme.legend_label draws them
 QUIZ_RTOL = 1e-3  # as `microprop quiz`: 4 significant digits are enough
+
+#: the front end's words, from the catalogue: a scene carries them in its language
+UI = {
+    "forward": N_("Forward"),
+    "backward": N_("Backward"),
+    "view": N_("view"),
+    "quiz": N_("Quiz"),
+    "quiz_title": N_("type each grad before it is revealed (q)"),
+    "projector": N_("Projector"),
+    "projector_title": N_("bigger type, high contrast (p)"),
+    "prev": N_("◀ Prev"),
+    "prev_title": N_("previous step (←)"),
+    "play": N_("▶ Play"),
+    "pause": N_("❚❚ Pause"),
+    "play_title": N_("play / pause (space)"),
+    "next": N_("Next ▶"),
+    "next_title": N_("next step (→)"),
+    "step": N_("step"),
+    "counter": N_("{label} {k} of {last}"),
+    "your_answer": N_("your answer"),
+    "placeholder": N_("e.g. -1.5 or 1/2"),
+    "check": N_("Check"),
+    "reveal": N_("Show me"),
+    "score": N_("score {right} of {asked}"),
+    "answer_first": N_("answer the question first (or Show me)"),
+    "done": N_("done"),
+    "no_new_grad": N_("next step: no new grad is complete"),
+    "not_a_number": N_("{text} is not a number: type one like -1.5, 0.7071 or 1/2"),
+    "right": N_("right: {grad}"),
+    "not_quite": N_("not quite"),
+    "not_quite_hint": N_("not quite: {hint}"),
+    "try_again": N_("try again, or press Show me"),
+    "edge_key": N_("edge label: local derivative × upstream grad = contribution"),
+    "arrows": N_(" · arrows point the way the grad flows, toward the inputs"),
+    "help": N_(
+        "← → step · space play · Home/End first/last · f/b forward/backward · q quiz · p projector · drag to pan"
+    ),
+    "layout_error": N_("the graph could not be laid out: {error}"),
+    "slider": N_("{name} slider"),
+}
+
+
+def ui_text() -> dict[str, str]:
+    """The front end's words in the language in effect (placeholders left for the page).
+
+    >>> with language("ko"):
+    ...     ui_text()["next"], ui_text()["score"]
+    ('다음 ▶', '점수 {right}/{asked}')
+    """
+    return {key: template(message) for key, message in UI.items()}
 
 
 def _frame_json(graph: Graph, frames: list[Frame], edges: bool) -> list[dict[str, Any]]:
@@ -167,8 +218,11 @@ def scene(
     theme: str = "light",
     rankdir: str = "LR",
     max_nodes: int = 400,
+    lang: str | None = None,
 ) -> dict[str, Any]:
-    """The scene of ``root`` as JSON-ready data (see the module docstring).
+    """The scene of ``root`` as JSON-ready data (see the module docstring), its words
+    (captions, quiz, buttons) in ``lang`` (``"en"`` or ``"ko"``; default: the language
+    in effect).
 
     ``leaves``: the inputs a learner may change (default: every leaf with a label).
     The graph's grads are left as they were. Above ``max_nodes`` nodes the stepper
@@ -179,12 +233,28 @@ def scene(
     >>> [leaf["name"] for leaf in s["leaves"]], s["views"]["backward"]["frames"][1]["text"]
     (['a'], {'v0': '2.0'})
     """
+    with language(lang) as chosen:
+        return {**_scene(root, leaves, names, theme, rankdir, max_nodes), "lang": chosen, "ui": ui_text()}
+
+
+def _scene(
+    root: Value,
+    leaves: Iterable[Value] | None,
+    names: Mapping[Value, str] | None,
+    theme: str,
+    rankdir: str,
+    max_nodes: int,
+) -> dict[str, Any]:
     size = len(root.topo_order())
     if size > max_nodes:
         raise GraphTooLarge(
-            f"the stepper shows every node, and this graph has {size} (max_nodes={max_nodes}): "
-            "step through a smaller part of it, draw it with draw(..., collapse=True), "
-            "or raise max_nodes"
+            tr(
+                "the stepper shows every node, and this graph has {size} (max_nodes={max_nodes}): "
+                "step through a smaller part of it, draw it with draw(..., collapse=True), "
+                "or raise max_nodes",
+                size=size,
+                max_nodes=max_nodes,
+            )
         )
     pal = theme_named(theme)
     graph = walk(root, max_nodes=size, names=names)
@@ -202,8 +272,16 @@ def scene(
             "backward": _backward_dot(graph, _widest(backward, final_frame(graph, bp), bp), theme, rankdir, bp),
         },
         "views": {
-            "forward": {"prefix": "data ", "label": "forward step", "frames": _frame_json(graph, forward, False)},
-            "backward": {"prefix": "grad ", "label": "backward step", "frames": _frame_json(graph, backward, True)},
+            "forward": {
+                "prefix": tr("data {value}", value=""),
+                "label": tr("forward step"),
+                "frames": _frame_json(graph, forward, False),
+            },
+            "backward": {
+                "prefix": tr("grad {value}", value=""),
+                "label": tr("backward step"),
+                "frames": _frame_json(graph, backward, True),
+            },
         },
         "data": {graph.node_id(i): shown(v.data) for i, v in enumerate(graph.nodes)},
         "edge_text": {graph.edges[e].id: edge_label(v) for e, v in bp.edge_values.items()},

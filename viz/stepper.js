@@ -58,40 +58,46 @@ var micropropStepper = (function () {
     let projector = !!opts.projector;
     let quizOn = false;
     let quizIndex = 0; // the next question
+    // the words, in the scene's language (from microprop's message catalogue)
+    const T = data.ui;
+    const DATA = data.views.forward.prefix; // "data " / "값 ": the cell a forward frame rewrites
+    const GRAD = data.views.backward.prefix;
+    const say = (key, fields) => T[key].replace(/\{(\w+)\}/g, (m, name) => (name in fields ? String(fields[name]) : m));
     const score = { right: 0, asked: 0 };
     let userMoved = false;
     let onState = null; // the host's listener (URL state in the lab)
 
     // ---- the DOM, all inside el ----
     el.classList.add("mp-stepper");
+    el.setAttribute("lang", data.lang);
     el.setAttribute("tabindex", "0");
     const viewButtons = {};
     for (const v of ["forward", "backward"]) {
       viewButtons[v] = h("button", { type: "button", class: "mp-view", "aria-pressed": "false",
-                                    text: v === "forward" ? "Forward" : "Backward" });
+                                    text: T[v] });
       viewButtons[v].addEventListener("click", () => setView(v));
     }
-    ui.quiz = h("button", { type: "button", "aria-pressed": "false", "data-testid": "quiz", text: "Quiz",
-                           title: "type each grad before it is revealed (q)" });
+    ui.quiz = h("button", { type: "button", "aria-pressed": "false", "data-testid": "quiz", text: T.quiz,
+                           title: T.quiz_title });
     ui.projector = h("button", { type: "button", "aria-pressed": "false", "data-testid": "projector",
-                                text: "Projector", title: "bigger type, high contrast (p)" });
+                                text: T.projector, title: T.projector_title });
     const bar = h("div", { class: "mp-bar" }, [
-      h("span", { class: "mp-group", role: "group", "aria-label": "view" }, [viewButtons.forward, viewButtons.backward]),
+      h("span", { class: "mp-group", role: "group", "aria-label": T.view }, [viewButtons.forward, viewButtons.backward]),
       ui.quiz, ui.projector,
     ]);
     ui.leaves = h("div", { class: "mp-leaves" });
-    ui.prev = h("button", { type: "button", "data-testid": "prev", title: "previous step (←)", text: "◀ Prev" });
-    ui.play = h("button", { type: "button", title: "play / pause (space)", text: "▶ Play" });
-    ui.next = h("button", { type: "button", "data-testid": "next", title: "next step (→)", text: "Next ▶" });
-    ui.slider = h("input", { type: "range", min: "0", max: "0", value: "0", "aria-label": "step", class: "mp-slider" });
+    ui.prev = h("button", { type: "button", "data-testid": "prev", title: T.prev_title, text: T.prev });
+    ui.play = h("button", { type: "button", title: T.play_title, text: T.play });
+    ui.next = h("button", { type: "button", "data-testid": "next", title: T.next_title, text: T.next });
+    ui.slider = h("input", { type: "range", min: "0", max: "0", value: "0", "aria-label": T.step, class: "mp-slider" });
     ui.counter = h("span", { class: "mp-counter", "aria-live": "polite" });
     const controls = h("div", { class: "mp-controls" }, [ui.prev, ui.play, ui.next, ui.slider, ui.counter]);
     ui.caption = h("pre", { class: "mp-caption", "data-testid": "caption", "aria-live": "polite" });
     ui.answer = h("input", { type: "text", class: "mp-answer", "data-testid": "quiz-answer", inputmode: "decimal",
-                            "aria-label": "your answer", placeholder: "e.g. -1.5 or 1/2" });
+                            "aria-label": T.your_answer, placeholder: T.placeholder });
     ui.question = h("span", { class: "mp-question", "data-testid": "quiz-question" });
-    ui.check = h("button", { type: "button", "data-testid": "quiz-check", text: "Check" });
-    ui.reveal = h("button", { type: "button", "data-testid": "quiz-reveal", text: "Show me" });
+    ui.check = h("button", { type: "button", "data-testid": "quiz-check", text: T.check });
+    ui.reveal = h("button", { type: "button", "data-testid": "quiz-reveal", text: T.reveal });
     ui.feedback = h("pre", { class: "mp-feedback", "data-testid": "quiz-hint", "aria-live": "polite" });
     ui.score = h("span", { class: "mp-score", "data-testid": "quiz-score" });
     ui.quizBox = h("div", { class: "mp-quizbox" }, [
@@ -99,8 +105,8 @@ var micropropStepper = (function () {
     ]);
     ui.quizBox.hidden = true;
     ui.legend = h("div", { class: "mp-legend" }, [
-      h("span", { class: "mp-edge-key", text: "edge label: local derivative × upstream grad = contribution" }),
-      h("span", { text: " · arrows point the way the grad flows, toward the inputs" }),
+      h("span", { class: "mp-edge-key", text: T.edge_key }),
+      h("span", { text: T.arrows }),
     ]);
     ui.graph = h("div", { class: "mp-graph", "data-testid": "graph" });
     ui.panes = { forward: h("div", { class: "mp-pane mp-pane-forward" }), backward: h("div", { class: "mp-pane mp-pane-backward" }) };
@@ -109,7 +115,7 @@ var micropropStepper = (function () {
     ui.error = h("pre", { class: "mp-error", "data-testid": "error", role: "alert" });
     ui.error.hidden = true;
     ui.help = h("div", { class: "mp-help",
-      text: "← → step · space play · Home/End first/last · f/b forward/backward · q quiz · p projector · drag to pan" });
+      text: T.help });
     el.replaceChildren(bar, ui.leaves, controls, ui.caption, ui.quizBox, ui.error, ui.legend, ui.graph, ui.help);
 
     // ---- layout: both views' SVGs, indexed by id ----
@@ -124,10 +130,10 @@ var micropropStepper = (function () {
           texts.slice(1).forEach((t) => {
             const cell = t.previousElementSibling && t.previousElementSibling.tagName.toLowerCase() === "polygon"
               ? t.previousElementSibling : null;
-            if (!entry.data && t.textContent.startsWith("data ")) entry.data = t;
-            else if (!entry.grad && t.textContent.startsWith("grad ")) { entry.grad = t; entry.gradCell = cell; }
+            if (!entry.data && t.textContent.startsWith(DATA)) entry.data = t;
+            else if (!entry.grad && t.textContent.startsWith(GRAD)) { entry.grad = t; entry.gradCell = cell; }
           });
-          const changing = prefix === "data " ? entry.data : entry.grad;
+          const changing = prefix === DATA ? entry.data : entry.grad;
           let p = changing && changing.previousElementSibling;
           while (p && p.tagName.toLowerCase() !== "polygon") p = p.previousElementSibling;
           if (p) p.classList.add("mp-changing");
@@ -177,7 +183,7 @@ var micropropStepper = (function () {
         testids();
         fit();
         render();
-      }).catch((err) => showError("the graph could not be laid out: " + err));
+      }).catch((err) => showError(say("layout_error", { error: err })));
     }
 
     // readable: never shrink node text below MIN_TEXT_PX; projector mode draws bigger
@@ -232,7 +238,7 @@ var micropropStepper = (function () {
       ui.caption.textContent = s.caption;
       ui.slider.max = String(frames.length - 1);
       ui.slider.value = String(k);
-      ui.counter.textContent = data.views[view].label + " " + k + " of " + (frames.length - 1);
+      ui.counter.textContent = say("counter", { label: data.views[view].label, k: k, last: frames.length - 1 });
       ui.prev.disabled = k === 0;
       ui.next.disabled = k === frames.length - 1;
       el.dataset.view = view;
@@ -248,17 +254,17 @@ var micropropStepper = (function () {
       const d = dom[view];
       const other = dom[view === "forward" ? "backward" : "forward"];
       for (const [id, entry] of Object.entries(other.nodes)) { // numbers in the hidden view
-        if (entry.data && id in data.data) setText(entry.data, "data " + data.data[id]);
+        if (entry.data && id in data.data) setText(entry.data, DATA + data.data[id]);
       }
       for (const [id, entry] of Object.entries(d.nodes)) {
         entry.g.classList.remove(...STATUS);
         if (s.status[id]) entry.g.classList.add(s.status[id]);
-        const changing = d.prefix === "data " ? entry.data : entry.grad;
+        const changing = d.prefix === DATA ? entry.data : entry.grad;
         if (changing && id in s.text) {
           setText(changing, d.prefix + s.text[id]);
           entry.g.dataset.value = s.text[id];
         }
-        if (view === "backward" && entry.data && id in data.data) setText(entry.data, "data " + data.data[id]);
+        if (view === "backward" && entry.data && id in data.data) setText(entry.data, DATA + data.data[id]);
         if (entry.gradCell && data.grad_fill[id]) entry.gradCell.setAttribute("fill", data.grad_fill[id]);
       }
       const legend = d.nodes.legend && [...d.nodes.legend.g.querySelectorAll("text")];
@@ -307,17 +313,17 @@ var micropropStepper = (function () {
     function renderQuiz() {
       const q = pendingQuestion();
       if (!quizOn || view !== "backward") return;
-      ui.score.textContent = "score " + score.right + " of " + score.asked;
+      ui.score.textContent = say("score", score);
       if (q) {
         ui.question.textContent = q.name + ".grad = ?";
         ui.answer.disabled = ui.check.disabled = ui.reveal.disabled = false;
         ui.next.disabled = true;
-        ui.next.title = "answer the question first (or Show me)";
+        ui.next.title = T.answer_first;
       } else {
         ui.question.textContent = pos.backward === data.views.backward.frames.length - 1
-          ? "done" : "next step: no new grad is complete";
+          ? T.done : T.no_new_grad;
         ui.answer.disabled = ui.check.disabled = ui.reveal.disabled = true;
-        ui.next.title = "next step (→)";
+        ui.next.title = T.next_title;
       }
     }
 
@@ -326,21 +332,20 @@ var micropropStepper = (function () {
       if (!q) return;
       const answer = parseAnswer(ui.answer.value);
       if (Number.isNaN(answer) && ui.answer.value.trim().toLowerCase() !== "nan") {
-        ui.feedback.textContent = JSON.stringify(ui.answer.value.slice(0, 40)) +
-          " is not a number: type one like -1.5, 0.7071 or 1/2";
+        ui.feedback.textContent = say("not_a_number", { text: JSON.stringify(ui.answer.value.slice(0, 40)) });
         return;
       }
       score.asked += 1;
       if (close(answer, num(q.truth))) {
         score.right += 1;
-        ui.feedback.textContent = "right: " + q.name + ".grad = " + q.shown;
+        ui.feedback.textContent = say("right", { grad: q.name + ".grad = " + q.shown });
         advance();
       } else {
         const slip = q.slips.find((s) => close(answer, s[0]));
-        ui.feedback.textContent = "not quite" + (slip ? ": " + slip[1] : "") + "\ntry again, or press Show me";
+        ui.feedback.textContent = (slip ? say("not_quite_hint", { hint: slip[1] }) : T.not_quite) + "\n" + T.try_again;
         ui.feedback.classList.add("mp-wrong");
       }
-      ui.score.textContent = "score " + score.right + " of " + score.asked;
+      ui.score.textContent = say("score", score);
     }
 
     function revealAnswer() {
@@ -358,7 +363,7 @@ var micropropStepper = (function () {
         pos.backward += 1;
       }
       render();
-      if (!ui.feedback.textContent.startsWith("not")) ui.feedback.classList.remove("mp-wrong");
+      if (!ui.feedback.textContent.startsWith(T.not_quite)) ui.feedback.classList.remove("mp-wrong");
     }
 
     function syncQuiz() { // questions before the current step count as done
@@ -407,7 +412,7 @@ var micropropStepper = (function () {
           else { go(before + 1); if (pos[view] === before) play(false); }
         }, 1200);
       }
-      ui.play.textContent = timer ? "❚❚ Pause" : "▶ Play";
+      ui.play.textContent = timer ? T.pause : T.play;
     }
 
     function setProjector(on) {
@@ -435,7 +440,7 @@ var micropropStepper = (function () {
         field.value = String(value);
         const span = Math.max(2, Math.abs(value) * 2);
         const slider = h("input", { type: "range", class: "mp-leaf-slider", min: String(-span), max: String(span),
-                                   step: String(span / 100), "aria-label": leaf.name + " slider" });
+                                   step: String(span / 100), "aria-label": say("slider", { name: leaf.name }) });
         slider.value = String(value);
         field.addEventListener("change", () => { slider.value = field.value; changed(); });
         slider.addEventListener("input", () => { field.value = slider.value; changed(); });

@@ -25,11 +25,13 @@ from importlib import resources
 from typing import Any
 
 from microprop.engine import Value
+from microprop.i18n import N_, language, tr
 
 from .scene import scene, to_json
 from .theme import theme_named
 
 MARKER = re.compile(r"\{\{(\w+)\}\}")
+TITLE = N_("microprop: backprop, step by step")
 
 
 def asset(name: str) -> str:
@@ -91,14 +93,16 @@ def save_stepper(
     rankdir: str = "LR",
     max_nodes: int = 400,
     names: Mapping[Value, str] | None = None,
-    title: str = "microprop: backprop, step by step",
+    title: str | None = None,
+    lang: str | None = None,
 ) -> pathlib.Path:
     """Write the stepper page for ``root`` to ``path`` and return the path.
 
     Prev / Next / Play, arrow keys and a slider move through the frames; buttons
     switch between the forward and the backward pass, a quiz (type each grad before
     it is shown) and a projector mode. The page needs no network and no Graphviz
-    program (the layout runs in the browser). The stepper shows every node, so a
+    program (the layout runs in the browser). Its words (title, buttons, captions, quiz)
+    are in ``lang`` (``"en"`` or ``"ko"``; default: the language in effect). The stepper shows every node, so a
     graph above ``max_nodes`` is refused with ``GraphTooLarge`` (draw it with
     ``collapse=True`` instead); the graph's grads are left as they were.
 
@@ -108,9 +112,12 @@ def save_stepper(
     >>> page.startswith("<!DOCTYPE html>"), "micropropStepper.mount" in page
     (True, True)
     """
-    data = scene(root, theme=theme, rankdir=rankdir, max_nodes=max_nodes, names=names)
+    with language(lang) as chosen:
+        data = scene(root, theme=theme, rankdir=rankdir, max_nodes=max_nodes, names=names)
+        title = tr(TITLE) if title is None else title
     pal = theme_named(theme)
     parts = {
+        "lang": chosen,
         "title": html.escape(title),
         "bg": pal.bg,
         "fg": pal.fg,

@@ -14,7 +14,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from microprop.i18n import current, tr
+
+#: the fonts Korean pictures use: DejaVu Sans (as English pictures) and Hangul from Noto Sans CJK KR
+#: (Debian's fonts-noto-cjk; `.ci/system-deps.sh hangul` installs it)
+KOREAN_FONT = "DejaVu Sans,Noto Sans CJK KR"
 
 
 @dataclass(frozen=True)
@@ -132,8 +138,20 @@ def legend_label(theme: Theme, scale: float, fmt: Callable[[float], str]) -> str
     cells = "".join(
         f'<TD BGCOLOR="{grad_color(theme, s * scale, scale)}" WIDTH="34">{fmt(s * scale)}</TD>' for s in stops
     )
+    title = tr("grad colour")
     return (
         f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" COLOR="{theme.border}">'
-        f'<TR><TD COLSPAN="5" BORDER="0">grad colour</TD></TR><TR>{cells}</TR>'
+        f'<TR><TD COLSPAN="5" BORDER="0">{title}</TD></TR><TR>{cells}</TR>'
         f'<TR><TD COLSPAN="5" BORDER="0" BGCOLOR="{theme.flag}">nan / inf ⚠</TD></TR></TABLE>>'
     )
+
+
+def for_language(theme: Theme) -> Theme:
+    """``theme`` with the font for the language in effect (``KOREAN_FONT`` for Korean).
+
+    >>> from microprop.i18n import language
+    >>> with language("ko"):
+    ...     for_language(THEMES["light"]).font
+    'DejaVu Sans,Noto Sans CJK KR'
+    """
+    return replace(theme, font=KOREAN_FONT) if current() == "ko" else theme

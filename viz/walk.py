@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from microprop.engine import Value
+from microprop.i18n import N_, tr
 from microprop.naming import node_names
 
 SEP = " / "  # "layer 1 / neuron 3": a scope path
@@ -147,19 +148,28 @@ def walk(
         for depth in (None, 1):
             box_of = _boxes(nodes, depth)
             if box_of and _count(nodes, box_of) <= max_nodes:
-                note = (
-                    f"{len(nodes)} nodes > max_nodes={max_nodes}: "
-                    f"scopes collapsed into {len(set(box_of.values()))} boxes"
+                note = tr(
+                    "{count} nodes > max_nodes={max_nodes}: scopes collapsed into {boxes} boxes",
+                    count=len(nodes),
+                    max_nodes=max_nodes,
+                    boxes=len(set(box_of.values())),
                 )
                 break
         else:
-            raise GraphTooLarge(
-                f"the graph has {len(nodes)} nodes, more than max_nodes={max_nodes}"
-                + (" even with its scopes collapsed" if _boxes(nodes, 1) else "")
-                + "; an image that size is unreadable (and slow for dot). Draw a smaller "
-                "part of it (a sub-expression), give nodes a scope and pass collapse=True, "
-                "or raise max_nodes."
-            )
+            fields = {"count": len(nodes), "max_nodes": max_nodes}
+            if _boxes(nodes, 1):
+                message = N_(
+                    "the graph has {count} nodes, more than max_nodes={max_nodes} even with its scopes "
+                    "collapsed; an image that size is unreadable (and slow for dot). Draw a smaller part of "
+                    "it (a sub-expression), give nodes a scope and pass collapse=True, or raise max_nodes."
+                )
+            else:
+                message = N_(
+                    "the graph has {count} nodes, more than max_nodes={max_nodes}; an image that size is "
+                    "unreadable (and slow for dot). Draw a smaller part of it (a sub-expression), give nodes "
+                    "a scope and pass collapse=True, or raise max_nodes."
+                )
+            raise GraphTooLarge(tr(message, **fields))
     index = {v: i for i, v in enumerate(nodes)}
     edges: list[Edge] = []
     for i, v in enumerate(nodes):

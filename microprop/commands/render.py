@@ -101,11 +101,19 @@ def run(args: argparse.Namespace) -> int:
         return _error(tr("--step draws one frame; the --html page has them all (leave one out)"))
     try:
         if html:
-            save_stepper(root, path, theme=theme, rankdir=rankdir)
+            save_stepper(root, path, theme=theme, rankdir=rankdir, lang=getattr(args, "lang", None))
             what = tr("stepper page")
         else:
             view = "backward" if args.backward or args.step is not None else "forward"
-            save(root, path, view=view, step=args.step, theme=theme, rankdir=rankdir)
+            save(
+                root,
+                path,
+                view=view,
+                step=args.step,
+                theme=theme,
+                rankdir=rankdir,
+                lang=getattr(args, "lang", None),
+            )
             if args.step is not None:
                 what = tr("backward step {step}", step=args.step)
             else:
