@@ -319,6 +319,22 @@ def test_special_inputs_never_raise(op: Op) -> None:
 # --- the same sweep against PyTorch, when it is installed ------------------------------------
 
 
+def torch_step(a):
+    """``torch.heaviside(a, 0)`` with a gradient of exactly 0 (torch defines none for it)."""
+    import torch
+
+    class Step(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return torch.heaviside(x, torch.zeros_like(x))
+
+        @staticmethod
+        def backward(ctx, grad):
+            return torch.zeros_like(grad)
+
+    return Step.apply(a)
+
+
 def torch_functions() -> dict[str, Callable]:
     """Each row's PyTorch counterpart."""
     import torch
@@ -338,7 +354,7 @@ def torch_functions() -> dict[str, Callable]:
         "leaky_relu": F.leaky_relu,
         "elu": F.elu,
         "abs": torch.abs,
-        "step": lambda a: torch.heaviside(a.detach(), torch.zeros((), dtype=torch.float64)),  # grad 0
+        "step": torch_step,
         "threshold": F.threshold,
     }
 
@@ -368,9 +384,8 @@ def test_special_inputs_match_pytorch(op: Op) -> None:
         value, grads = run(op, inputs, params)
         tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in inputs]
         out = functions[op.name](*tensors, *params)
-        if out.requires_grad:
-            out.backward()
-        want = [0.0 if t.grad is None else t.grad.item() for t in tensors]  # None: nothing flowed back
+        out.backward()
+        want = [t.grad.item() for t in tensors]
         same_grads = all(same_float(g, w, 1e-12, zero_sign=False) for g, w in zip(grads, want))
         if not (same_float(value, out.item(), 1e-12, zero_sign=False) and same_grads):
             mismatches.append((inputs, params, (value, grads), (out.item(), want)))
