@@ -4,8 +4,10 @@ Checks out the ``--before`` revision (default: the last commit before the op-tab
 refactor of issue 12) into a temporary directory with ``git archive``, then times, in
 alternating child processes (so both see the same machine load), one training step
 of micrograd's moons demo: MLP(2, [16, 16, 1]) on 100 points, max-margin loss + 1e-4
-L2 (~65,000 nodes). Each child reports the median of its repetitions for the forward
-(graph building) and for ``backward()``; the table gives the median over rounds.
+L2 (~65,000 nodes). Each child reports the median of its repetitions, in CPU time of
+the process (the machine is shared: wall time counts other processes' turns), for
+the forward (graph building) and for ``backward()``; the table gives the medians over
+rounds and the median of the per-round ratios after / before.
 
 Run: .venv/bin/python benchmarks/table_refactor.py [--rounds 7] [--before REV] [--out docs/table_refactor.md]
 """
@@ -23,7 +25,7 @@ from pathlib import Path
 from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
-BEFORE = "7d26489"  # main just before issue 12's op-table refactor
+BEFORE = "d513d7b"  # main just before issue 12's op-table refactor landed (with issue 11's engine changes)
 
 CHILD = r"""
 import gc, json, math, random, sys, time
@@ -45,11 +47,11 @@ def forward():
 fwd, bwd = [], []
 for _ in range(reps):
     gc.collect()
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     loss = forward()
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     loss.backward()
-    t2 = time.perf_counter()
+    t2 = time.process_time()
     fwd.append(t1 - t0)
     bwd.append(t2 - t1)
     del loss
@@ -60,7 +62,9 @@ print(json.dumps({"forward": fwd[len(fwd) // 2], "backward": bwd[len(bwd) // 2]}
 
 def run(tree: Path, reps: int) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    out = subprocess.run([sys.executable, "-c", CHILD, str(reps)], env=env, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(reps)], env=env, check=True, capture_output=True, text=True
+    )
     return json.loads(out.stdout)
 
 
@@ -73,7 +77,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         before = Path(tmp)
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.before, "microprop"], check=True, capture_output=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", args.before, "microprop"], check=True, capture_output=True
+        )
         subprocess.run(["tar", "-x", "-C", str(before)], input=archive.stdout, check=True)
         results: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
         for i in range(args.rounds):
@@ -84,15 +90,20 @@ def main() -> None:
     for part in ("forward", "backward"):
         b = median(r[part] for r in results["before"])
         a = median(r[part] for r in results["after"])
-        rows.append(f"| {part} | {b * 1e3:.1f} ms | {a * 1e3:.1f} ms | {100 * (a / b - 1):+.1f}% |")
-    head = git_line = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+        ratio = median(x[part] / y[part] for x, y in zip(results["after"], results["before"]))
+        rows.append(f"| {part} | {b * 1e3:.1f} ms | {a * 1e3:.1f} ms | {100 * (ratio - 1):+.1f}% |")
+    git_line = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], check=True, capture_output=True, text=True
+    ).stdout.strip()
     table = "\n".join(
         [
             f"Demo step (MLP(2, [16, 16, 1]), 100 points, ~65,000 nodes): before = {args.before}, after = {git_line}",
-            f"({args.rounds} alternating rounds x {args.reps} repetitions, medians; Python {platform.python_version()}, "
-            f"{platform.machine()})",
+            (
+                f"({args.rounds} alternating rounds x {args.reps} repetitions, medians; "
+                f"Python {platform.python_version()}, {platform.machine()})"
+            ),
             "",
-            "| part | before | after | change |",
+            "| part | before (CPU time) | after | change (median of per-round ratios) |",
             "|---|---|---|---|",
             *rows,
             "",
@@ -100,7 +111,6 @@ def main() -> None:
         ]
     )
     print(table)
-    del head
     if args.out:
         args.out.write_text(table + "\n")
 

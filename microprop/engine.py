@@ -502,6 +502,8 @@ def _remove_method(op: Op) -> None:
 
 _ON_REGISTER.append(_add_method)
 _ON_UNREGISTER.append(_remove_method)
+for _row in OPS.values():  # a built-in row with no hand-written method gets one too
+    _add_method(_row)
 
 
 def zero_grad(values: Iterable[Value]) -> None:

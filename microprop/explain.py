@@ -266,6 +266,70 @@ def forward_steps(root: Value, names: dict[Value, str] | None = None) -> list[Fo
     return steps
 
 
+@dataclass(frozen=True)
+class TangentStep:
+    """One node of the forward-mode sweep: its tangent (d node / d seed direction) is
+    the sum over its inputs of local derivative × input tangent, from the op table's row.
+
+    >>> x = Value(2.0, label="x"); y = Value(-3.0, label="y"); z = x * y; z.label = "z"
+    >>> tangent_steps(z, {x: 1.0})[-1].text()
+    'z.t = y × x.t + x × y.t = (-3.0)(1.0) + (2.0)(0.0) = -3.0'
+    """
+
+    node: Value
+    name: str
+    formula: str  # "y × x.t + x × y.t", or "" for a leaf
+    numbers: str
+    tangent: float
+
+    def text(self) -> str:
+        """``z.t = y × x.t + x × y.t = (-3.0)(1.0) + (2.0)(0.0) = -3.0``, or ``x.t = 1.0``."""
+        head = f"{_grouped(self.name)}.t"
+        if not self.formula:
+            return f"{head} = {fmt(self.tangent)}"
+        return f"{head} = {self.formula} = {self.numbers} = {fmt(self.tangent)}"
+
+
+def tangent_steps(
+    root: Value, seeds: dict[Value, float], names: dict[Value, str] | None = None
+) -> list[TangentStep]:
+    """The forward-mode sweep, inputs first: each leaf's tangent is its seed (0 if not
+    given); each op node's is Σ local derivative × input tangent (a node's pair (data,
+    tangent) is a dual number). With seed 1 on x, every tangent is d node / d x.
+
+    >>> x = Value(0.5, label="x"); y = x.tanh(); y.label = "y"
+    >>> [s.text() for s in tangent_steps(y, {x: 1.0})]
+    ['x.t = 1.0', 'y.t = (1 - y²) × x.t = (0.786448)(1.0) = 0.786448']
+    """
+    names = names or node_names(root)
+    tangent: dict[Value, float] = {}
+    steps = []
+    for node in root.topo_order():
+        op = node.op
+        if op is None:
+            tangent[node] = float(seeds.get(node, 0.0))
+            steps.append(TangentStep(node, names[node], "", "", tangent[node]))
+            continue
+        parents = node.parents
+        locals_ = op.partials(node.data, *(p.data for p in parents), *node.params)
+        symbols = _symbols(node, names)
+        terms, numbers, total = [], [], 0.0
+        for slot, (parent, rule, local) in enumerate(zip(parents, op.local_rules(), locals_)):
+            formula = _substitute(rule.split("=", 1)[1].strip(), symbols)
+            terms.append(f"{_grouped(formula)} × {_grouped(names[parent])}.t")
+            numbers.append(f"({fmt(local)})({fmt(tangent[parent])})")
+            sent = local * tangent[parent]
+            masked = (
+                op.mask is not None and op.mask(node.data, *(p.data for p in parents), *node.params)[slot]
+            )
+            if sent != sent and masked:  # noqa: PLR0124 - nan: a masked input gets exactly 0
+                sent = 0.0
+            total += sent
+        tangent[node] = total
+        steps.append(TangentStep(node, names[node], " + ".join(terms), " + ".join(numbers), total))
+    return steps
+
+
 def backward_steps(root: Value, names: dict[Value, str] | None = None) -> list[BackwardStep]:
     """Run ``root.backward()`` and record each step: the node, its grad, the rule,
     the local derivatives and what each parent received.
@@ -457,6 +521,11 @@ def grad_derivation(
 
 
 #: small counts in words, as a sentence says them ("used three times")
+FORWARD_MODE = N_(
+    "forward mode (tangents, seeds {seeds}): each node's tangent is the sum of local derivative × input tangent"
+)
+TANGENT_RESULT = N_("so {root}.t = {value}: the derivative of {root} along the seeds, in one forward sweep")
+
 _COUNTS = {2: N_("two"), 3: N_("three"), 4: N_("four")}
 
 
@@ -472,9 +541,15 @@ class ExplanationTooLarge(ValueError):
     """
 
 
-def explain(root: Value, lang: str | None = None, max_nodes: int = 2000) -> Explanation:
+def explain(
+    root: Value, lang: str | None = None, max_nodes: int = 2000, tangents: dict[Value, float] | None = None
+) -> Explanation:
     """The whole walk as text: forward lines, backward steps, then the leaf grads, in
     ``lang`` (``"en"`` or ``"ko"``; by default the language in effect, see ``microprop.i18n``).
+
+    With ``tangents`` (a seed per leaf, e.g. ``{x: 1.0}``) the forward-mode sweep comes
+    before the backward pass: each node's tangent, Σ local derivative × input tangent,
+    inputs first. It ends with d root along the seeds, which the reverse sweep gives too.
 
     The text grows with the graph (a few lines per node, in time linear in its size);
     above ``max_nodes`` nodes it is refused with ``ExplanationTooLarge``, which says
@@ -504,6 +579,12 @@ def explain(root: Value, lang: str | None = None, max_nodes: int = 2000) -> Expl
     with language(lang):
         names = node_names(root, order)
         lines = [tr("forward")] + ["  " + s.text() for s in forward_steps(root, names)]
+        if tangents is not None:
+            seeds = ", ".join(f"{_grouped(names[v])}.t = {fmt(t)}" for v, t in tangents.items())
+            lines.append(tr(FORWARD_MODE, seeds=seeds))
+            sweep = tangent_steps(root, tangents, names)
+            lines += ["  " + s.text() for s in sweep]
+            lines.append("  " + tr(TANGENT_RESULT, root=names[root], value=fmt(sweep[-1].tangent)))
         steps = backward_steps(root, names)
         lines.append(tr("backward"))
         lines += [s.text() for s in steps]

@@ -27,7 +27,7 @@ def test_every_example_is_tested() -> None:
     """Each examples/*.py file has a test in this module."""
     tested = {"lecture_neuron", "mazur", "micrograd_moons", "classification", "house_prices", "optimizers",
               "binary_bce", "activations", "stability", "weight_decay_graph", "layers_from_scratch", "early_stopping", "rnn_bptt",
-              "digits"}  # fmt: skip
+              "digits", "newton", "tanh_second_derivative", "mazur_hessian", "forward_vs_reverse"}  # fmt: skip
     assert {p.stem for p in (ROOT / "examples").glob("*.py")} == tested
 
 
@@ -218,6 +218,39 @@ def test_digits_batched_replay(tmp_path: pathlib.Path) -> None:
     assert results["accuracy"] > 0.93 and len(results["train_loss"]) == 5
     assert results["train_loss"][-1] < results["train_loss"][0] / 4
     assert (tmp_path / "learning_curve.png").read_bytes().startswith(PNG)
+
+
+def test_newton_reproduces_dezero_step_33() -> None:
+    """Newton's method with f'' from grad(create_graph=True) prints DeZero's iterations exactly."""
+    newton = load_example("newton")
+    assert newton.newton() == newton.DEZERO
+
+
+def test_tanh_second_derivative_graph(tmp_path: pathlib.Path, dot_program: str) -> None:
+    """d²/dx² tanh is the closed form, a 12-node graph of table rows, drawn as a PNG."""
+    example = load_example("tanh_second_derivative")
+    x, d2y = example.second_derivative()
+    t = math.tanh(1.0)
+    assert d2y.data == pytest.approx(-2 * t * (1 - t * t), rel=1e-15)
+    assert len(d2y.topo_order()) == 12
+    assert example.main(str(tmp_path)).read_bytes().startswith(PNG)
+
+
+def test_mazur_hessian_is_the_closed_form() -> None:
+    """The Hessian of Mazur's error in w5..w8 equals h hᵀ(σ'² + (o - t)σ'') per output, 0 across."""
+    example = load_example("mazur_hessian")
+    got, want = example.mazur_hessian(), example.closed_form()
+    for row_got, row_want in zip(got, want):
+        assert row_got == pytest.approx(row_want, rel=1e-12, abs=1e-15)
+    assert got[0][2] == got[1][3] == 0.0
+
+
+def test_forward_vs_reverse_counts() -> None:
+    """n forward sweeps cost n × edges multiplications, one reverse sweep edges; same gradient."""
+    rows = load_example("forward_vs_reverse").table((1, 4, 16))
+    for r in rows:
+        assert r["forward_mults"] == r["n"] * r["edges"] and r["reverse_mults"] == r["edges"]
+        assert r["max_difference"] <= 1e-12
 
 
 def test_activations_gallery(tmp_path: pathlib.Path, capsys) -> None:

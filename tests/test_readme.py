@@ -99,3 +99,11 @@ def test_named_steps_excerpt_is_what_step_prints() -> None:
     for line in excerpt.strip("\n").splitlines():
         if line != "...":
             assert line in out.stdout.splitlines(), line
+
+
+def test_autograd_block_prints_its_comments() -> None:
+    """The autograd block prints the values its comments give."""
+    (code,) = blocks("Derivatives of derivatives, and forward mode: `microprop.autograd`")
+    printed = run(code).splitlines()
+    comments = [line.split("# ", 1)[1] for line in code.splitlines() if line.startswith("print(")]
+    assert printed == comments

@@ -43,6 +43,7 @@ def rule_value(rule: str, symbols: dict[str, float]) -> float:
         "cos": math.cos,
         "sigmoid": ops.sigmoid,
         "sign": lambda x: (x > 0) - (x < 0),
+        "abs": abs,
         **symbols,
     }
     return float(eval(python, {"__builtins__": {}}, names))  # noqa: S307 - the table's own text
