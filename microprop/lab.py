@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from microprop.engine import Value
 from microprop.expr import ExprError, parse_program
+from microprop.i18n import N_, check_lang, current, language, template, tr
 from microprop.viz.scene import scene, to_json
 from microprop.viz.stepper import asset, front_end_js
 from microprop.viz.walk import GraphTooLarge
@@ -63,34 +64,34 @@ MAZUR = (
 #: what a teacher can pick: name, expression (named steps), values
 PRESETS: list[dict[str, Any]] = [
     {
-        "name": "the lecture neuron (micrograd)",
+        "name": N_("the lecture neuron (micrograd)"),
         "expr": "x1w1 = x1*w1; x2w2 = x2*w2; x1w1x2w2 = x1w1 + x2w2; n = x1w1x2w2 + b; o = tanh(n)",
         "values": _values("x1=2 w1=-3 x2=0 w2=1 b=6.8813735870195432"),
     },
     {
-        "name": "Mazur's 2-2-2 network (his weights)",
+        "name": N_("Mazur's 2-2-2 network (his weights)"),
         "expr": MAZUR,
         "values": _values(
             "w1=.15 i1=.05 w2=.2 i2=.1 b1=.35 w3=.25 w4=.3 w5=.4 w6=.45 b2=.6 w7=.5 w8=.55 t1=.01 t2=.99"
         ),
     },
     {
-        "name": "accumulation: b = a + a (micrograd's bug: a.grad must be 2)",
+        "name": N_("accumulation: b = a + a (micrograd's bug: a.grad must be 2)"),
         "expr": "b = a + a",
         "values": _values("a=3"),
     },
     {
-        "name": "accumulation: y = x * x (both slots send a grad)",
+        "name": N_("accumulation: y = x * x (both slots send a grad)"),
         "expr": "y = x * x",
         "values": _values("x=3"),
     },
     {
-        "name": "accumulation: one node feeds two ops (d = a*b; e = a + b; f = d*e)",
+        "name": N_("accumulation: one node feeds two ops (d = a*b; e = a + b; f = d*e)"),
         "expr": "d = a*b; e = a + b; f = d*e",
         "values": _values("a=-2 b=3"),
     },
     {
-        "name": "one neuron of an MLP: tanh(w·x + b), 3 inputs",
+        "name": N_("one neuron of an MLP: tanh(w·x + b), 3 inputs"),
         "expr": "n = w1*x1 + w2*x2 + w3*x3 + b; out = tanh(n)",
         "values": _values("w1=0.5 x1=2 w2=-0.3 x2=3 w3=0.8 x3=-1 b=0.1"),
     },
@@ -106,10 +107,11 @@ class BadRequest(ValueError):
         self.detail = dict(detail or {})
 
 
-def evaluate(expr: Any, values: Any) -> dict[str, Any]:
+def evaluate(expr: Any, values: Any, lang: str | None = None) -> dict[str, Any]:
     """The scene of ``expr`` at ``values`` (inputs without a value get 1.0; values
     for names the expression doesn't use are ignored); ``BadRequest`` (400) with the
-    parser's message and caret for a bad expression.
+    parser's message and caret for a bad expression. Words in ``lang`` (default: the
+    language in effect).
 
     >>> evaluate("n = x*w; o = tanh(n)", {"x": 2, "w": 0.5})["names"]
     {'v0': 'x', 'v1': 'w', 'v2': 'n', 'v3': 'o'}
@@ -118,6 +120,11 @@ def evaluate(expr: Any, values: Any) -> dict[str, Any]:
     ...
     microprop.lab.BadRequest: syntax error: the expression ends too soon: a number or variable is missing at the end
     """
+    with language(lang):
+        return _evaluate(expr, values)
+
+
+def _evaluate(expr: Any, values: Any) -> dict[str, Any]:
     if not isinstance(expr, str):
         raise BadRequest(400, "expr must be text")
     if not isinstance(values, dict):
@@ -134,7 +141,10 @@ def evaluate(expr: Any, values: Any) -> dict[str, Any]:
         if isinstance(x, str) and x in ("inf", "-inf", "nan"):
             x = float(x)
         if isinstance(x, bool) or not isinstance(x, (int, float)):
-            raise BadRequest(400, f"the value of {name} must be a number, not {str(x)[:40]!r}")
+            raise BadRequest(
+                400,
+                tr("the value of {name} must be a number, not {value}", name=name, value=repr(str(x)[:40])),
+            )
         leaves[name] = Value(float(x) if math.isfinite(x) else x, label=name)
     root = program.evaluate(leaves)
     try:
@@ -160,8 +170,8 @@ async def _body(request: Request) -> bytes:
     return body
 
 
-async def scene_endpoint(request: Request) -> Response:
-    """POST ``{"expr": ..., "values": {...}}`` -> the scene, or an error as JSON."""
+async def scene_endpoint(request: Request, lang: str = "en") -> Response:
+    """POST ``{"expr": ..., "values": {...}}`` -> the scene (its words in ``lang``), or an error as JSON."""
     try:
         body = await _body(request)
         try:
@@ -170,21 +180,48 @@ async def scene_endpoint(request: Request) -> Response:
             raise BadRequest(400, "the request must be JSON: {expr, values}") from None
         if not isinstance(payload, dict):
             raise BadRequest(400, "the request must be a JSON object: {expr, values}")
-        data = evaluate(payload.get("expr"), payload.get("values", {}))
+        data = evaluate(payload.get("expr"), payload.get("values", {}), lang)
     except BadRequest as err:
         return _error(err.status, str(err), **err.detail)
     return Response(to_json(data), media_type="application/json")
 
 
-def page(initial: dict[str, Any]) -> str:
-    """The lab's page: the front end, the presets and the first expression, inline."""
+#: the page's own words (the stepper's come with each scene)
+PAGE_TEXT = {
+    "title": N_("microprop lab"),
+    "preset": N_("preset"),
+    "choose": N_("choose…"),
+    "steps": N_("steps:"),
+    "functions": N_("functions:"),
+    "powers": N_("for powers"),
+    "expression": N_("expression"),
+    "run": N_("Run"),
+}
+
+
+def page(initial: dict[str, Any], lang: str | None = None) -> str:
+    """The lab's page: the front end, the presets and the first expression, inline,
+    its words in ``lang`` (default: the language in effect).
+
+    >>> '<html lang="ko">' in page({"expr": "x", "values": {}}, lang="ko")
+    True
+    """
+    with language(lang) as chosen:
+        presets = [{**p, "name": tr(p["name"])} for p in PRESETS]
+        words = {key: html.escape(tr(message)) for key, message in PAGE_TEXT.items()}
+        no_answer = template("the lab server did not answer: {error}")  # the page fills {error}
     parts = {
+        **words,
+        "lang": chosen,
         "css": asset("stepper.css"),
         "js": front_end_js() + "\n" + asset("lab.js"),
         "data": to_json(
-            {"presets": PRESETS, "initial": {**initial, "values": _json_values(initial["values"])}}
+            {
+                "presets": presets,
+                "initial": {**initial, "values": _json_values(initial["values"])},
+                "ui": {"no_answer": no_answer},
+            }
         ),
-        "title": html.escape("microprop lab"),
     }
     text = asset("lab.html")
     for key, value in parts.items():
@@ -259,15 +296,25 @@ def _secure(send: Send) -> Send:
     return wrapped
 
 
-def app(token: str, initial: dict[str, Any] | None = None, hosts: frozenset[str] = LOCAL_HOSTS) -> Guard:
+def app(
+    token: str,
+    initial: dict[str, Any] | None = None,
+    hosts: frozenset[str] = LOCAL_HOSTS,
+    lang: str | None = None,
+) -> Guard:
     """The lab as an ASGI app guarded by ``token``; ``initial`` is the first expression
-    (``{"expr": ..., "values": {...}}``, default the lecture neuron)."""
+    (``{"expr": ..., "values": {...}}``, default the lecture neuron); the page and every
+    scene speak ``lang`` (default: the language in effect when the app is made)."""
+    lang = current() if lang is None else check_lang(lang)
     start = initial or {"expr": PRESETS[0]["expr"], "values": PRESETS[0]["values"]}
-    evaluate(start["expr"], start["values"])  # a bad start fails here, not in the page
-    body = page(start)
+    evaluate(start["expr"], start["values"], lang)  # a bad start fails here, not in the page
+    body = page(start, lang)
 
     async def index(request: Request) -> Response:
         return HTMLResponse(body)
 
-    routes = [Route("/", index), Route("/api/scene", scene_endpoint, methods=["POST"])]
+    async def scenes(request: Request) -> Response:
+        return await scene_endpoint(request, lang)
+
+    routes = [Route("/", index), Route("/api/scene", scenes, methods=["POST"])]
     return Guard(Starlette(routes=routes), token, hosts)

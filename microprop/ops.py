@@ -1,13 +1,19 @@
 """The op table: the single source of truth for every primitive.
 
-Each row names a primitive, the label drawn in graphs, its forward function, its
-local partial derivatives (which may use the output ``out``) and the rule shown to
-learners. The engine, the explainer, the graph labels and the tests all read it.
+Each row holds everything about one primitive: its forward function, its local
+partial derivatives written once over the primitives ``m`` (so the same expression
+runs on floats, numpy arrays and Values), the rule shown to learners, its display
+form (label, operator or function, parameters and defaults), domain, kinks and
+masks. The engine, the replay's kernels, the expression parser, the CLI's help, the
+explainer, the graph labels, the hypothesis strategies and the tests all read it;
+``register_op`` adds a row at run time.
 
 >>> OPS["tanh"].rule
 'd/da = 1 - out²'
 >>> OPS["mul"].partials(-6.0, 2.0, -3.0)
 (-3.0, 2.0)
+>>> x = 0.5; out = OPS["tanh"].forward(x); OPS["tanh"].partials(out, x) == (1 - out * out,)
+True
 """
 
 from __future__ import annotations
@@ -351,6 +357,8 @@ def register_op(op: Op) -> Op:
         raise ValueError(f"an op named {op.name!r} is already in the table")
     if not op.name.isidentifier():
         raise ValueError(f"an op's name must be an identifier, not {op.name!r}")
+    if op.operator:
+        raise ValueError(f"{op.name}: Python's operators are the built-in rows'; a new op is a function")
     if len(op.domain) != op.arity or len(op.params_domain) not in (0, len(op.params)):
         raise ValueError(f"{op.name}: give one domain interval per input and per parameter")
     OPS[op.name] = op

@@ -95,14 +95,17 @@ def test_grad_without_create_graph_is_backward_bit_for_bit() -> None:
     assert (gx.data, gw.data) == (x.grad, w.grad)
 
 
-def test_create_graph_grads_are_ordinary_nodes() -> None:
-    """A create_graph grad is a graph node of table rows: it backprops, draws and explains."""
+def test_create_graph_grads_are_ordinary_nodes(tmp_path) -> None:
+    """A create_graph grad is a graph node of table rows: it backprops, draws, explains and steps."""
+    from microprop.viz import save_stepper
+
     x = Value(0.5, label="x")
     (dy,) = grad(x.tanh(), x, create_graph=True)
     assert not dy.is_leaf() and all(v.op is None or v.op.name in ops.OPS for v in dy.topo_order())
     dy.backward()
     assert x.grad == pytest.approx(-2 * math.tanh(0.5) * (1 - math.tanh(0.5) ** 2))
     assert "tanh" in to_dot(dy) and "backward" in explain(dy)
+    assert "tanh" in save_stepper(dy, tmp_path / "dy.html").read_text(encoding="utf-8")
 
 
 def test_grad_outputs_weight_several_outputs() -> None:

@@ -266,3 +266,55 @@ def test_korean_images_name_fonts_that_have_every_glyph():
     for ch in sorted({c for c in source if ord(c) > 127}):
         covered = [font for font in KOREAN_FONT.split(",") if _fc_list(f"{font}:charset={ord(ch):x}")]
         assert covered, f"no font for {ch!r} (U+{ord(ch):04X})"
+
+
+README_KO = (ROOT / "README.ko.md").read_text(encoding="utf-8")
+
+
+def _ko_blocks(language: str) -> list[str]:
+    return [
+        code
+        for lang, code in re.findall(r"^```(\w*)\n(.*?)^```$", README_KO, flags=re.DOTALL | re.MULTILINE)
+        if lang == language
+    ]
+
+
+def test_readme_ko_neuron_block_and_excerpt():
+    """README.ko.md's neuron block prints the lecture's numbers, and its Korean step excerpt
+    is, line for line, what explain(o, lang="ko") prints for the same neuron."""
+    import contextlib
+    import io
+
+    from microprop.explain import explain
+
+    (code, *_) = _ko_blocks("python")
+    out = io.StringIO()
+    namespace: dict = {}
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.ko.md", "exec"), namespace)  # noqa: S102 - our own README
+    assert out.getvalue().splitlines()[0] == "o = 0.7071"
+    exec(compile(code.split("o.backward()")[0], "README.ko.md", "exec"), namespace)  # noqa: S102
+    text = explain(namespace["o"], lang="ko").splitlines()
+    excerpt = next(block for block in _ko_blocks("") if block.startswith("5단계"))
+    for line in excerpt.strip().splitlines():
+        assert line in text, line
+
+
+def test_readme_ko_transcripts_are_what_the_commands_print(capsys, monkeypatch):
+    """Every `$ microprop ...` transcript in README.ko.md is exactly what the command prints
+    (stdout, then stderr), answers piped in with printf included."""
+    import io
+    import shlex
+
+    transcripts = [block for block in _ko_blocks("") if block.startswith("$ ")]
+    assert len(transcripts) >= 4
+    for block in transcripts:
+        command, *expected = block.splitlines()
+        words = shlex.split(command[2:])
+        if words[0] == "printf":
+            answers, words = words[1].encode().decode("unicode_escape"), words[3:]
+            monkeypatch.setattr("sys.stdin", io.StringIO(answers))
+        assert words[0] == "microprop"
+        main(words[1:])
+        captured = capsys.readouterr()
+        assert (captured.out + captured.err).splitlines() == expected, command

@@ -173,6 +173,8 @@ def test_register_op_refuses_a_second_row_of_a_name() -> None:
         register_op(Op("tanh", "tanh", math.tanh, lambda out, a, m=ops.FLOATS: (1.0,), "d/da = 1"))
     with pytest.raises(ValueError, match="built-in"):
         unregister_op("tanh")
+    with pytest.raises(ValueError, match="operators"):
+        register_op(Op("mod", "%", math.fmod, lambda out, a, b, m=ops.FLOATS: (1.0, 0.0), "d/da = 1, d/db = 0", arity=2, operator="%", domain=((1, 2), (1, 2))))
 
 
 def test_unregistering_removes_the_method_and_the_function(sin: Op) -> None:

@@ -46,7 +46,7 @@
         writeHash(s.view, s.frame);
         return pending;
       })
-      .catch((err) => stepper.showError("the lab server did not answer: " + err))
+      .catch((err) => stepper.showError(boot.ui.no_answer.replace("{error}", String(err))))
       .finally(() => {
         busy = false;
         if (queued) { const next = queued; queued = null; ask(next); }

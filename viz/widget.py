@@ -20,6 +20,7 @@ import anywidget
 import traitlets
 
 from microprop.engine import Value
+from microprop.i18n import check_lang, current, language, tr
 
 from .scene import scene
 from .stepper import asset, fragment, front_end_js
@@ -41,7 +42,7 @@ class Stepper(anywidget.AnyWidget):
     """The live stepper of ``root`` as a notebook widget.
 
     ``leaves``: the inputs to offer as fields (default: every labelled leaf);
-    ``theme``, ``rankdir``, ``max_nodes``, ``names`` as in ``save_stepper``. Changing
+    ``theme``, ``rankdir``, ``max_nodes``, ``names``, ``lang`` as in ``save_stepper``. Changing
     a field changes that leaf's ``data`` and every value computed from it (grads are
     drawn from a fresh backward pass on the side and left as they were).
 
@@ -67,6 +68,7 @@ class Stepper(anywidget.AnyWidget):
         rankdir: str = "LR",
         max_nodes: int = 400,
         names: Mapping[Value, str] | None = None,
+        lang: str | None = None,
     ) -> None:
         self._root = root
         self._options: dict[str, Any] = {
@@ -74,6 +76,7 @@ class Stepper(anywidget.AnyWidget):
             "rankdir": rankdir,
             "max_nodes": max_nodes,
             "names": names,
+            "lang": current() if lang is None else check_lang(lang),
         }
         editable = self._editable(leaves)
         first = scene(root, leaves=editable, **self._options)
@@ -94,7 +97,10 @@ class Stepper(anywidget.AnyWidget):
             n for n, x in change["new"].items() if n not in self._leaves or not isinstance(x, (int, float))
         ]
         if bad:
-            self.error = f"not a leaf of this graph, or not a number: {', '.join(map(repr, bad))}"
+            with language(self._options["lang"]):
+                self.error = tr(
+                    "not a leaf of this graph, or not a number: {names}", names=", ".join(map(repr, bad))
+                )
             return
         for name, x in change["new"].items():
             self._leaves[name].data = float(x) if math.isfinite(x) else x

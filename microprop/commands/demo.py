@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..engine import Value, no_grad
 from ..explain import explain
-from ..i18n import N_, tr
+from ..i18n import N_, current, tr
 from ._common import subcommand
 
 DESCRIPTION = N_(
@@ -249,7 +249,7 @@ def plot_boundary(model, X, y, path: pathlib.Path, h: float = 0.1) -> pathlib.Pa
     ax.contour(xx, yy, scores, levels=[0.0], colors="k", linewidths=1)
     ax.scatter(X[:, 0], X[:, 1], c=y, s=40, cmap=plt.cm.Spectral, edgecolors="k", linewidths=0.5)
     ax.set(xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()), xlabel="x₁", ylabel="x₂")
-    ax.set_title("MLP(2, [16, 16, 1]) on two moons: decision boundary (score = 0)")
+    ax.set_title(tr("{model} on two moons: decision boundary (score = 0)", model="MLP(2, [16, 16, 1])"))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -318,10 +318,13 @@ def animate_boundary(frames: list, X, y, path: pathlib.Path, h: float = 0.1, his
             ax.contour(xx, yy, scores, levels=[0.0], colors="k", linewidths=1)
         ax.scatter(X[:, 0], X[:, 1], c=y, s=25, cmap=plt.cm.Spectral, edgecolors="k", linewidths=0.5)
         ax.set(xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()), xticks=[], yticks=[])
-        title = f"step {k}"
-        if history is not None:
-            title += f": loss {history.loss[k]:.4f}, accuracy {history.accuracy[k]:.0%}"
-        ax.set_title(title)
+        if history is None:
+            ax.set_title(tr("step {step}", step=k))
+        else:
+            loss, accuracy = f"{history.loss[k]:.4f}", f"{history.accuracy[k]:.0%}"
+            ax.set_title(
+                tr("step {step}: loss {loss}, accuracy {accuracy}", step=k, loss=loss, accuracy=accuracy)
+            )
 
     animation = FuncAnimation(fig, draw, frames=len(frames))
     animation.save(str(path), writer=PillowWriter(fps=10), dpi=72)
@@ -341,14 +344,14 @@ def plot_history(history: History, path: pathlib.Path) -> pathlib.Path:
 
     steps = range(len(history.loss))
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(steps, history.loss, color="tab:blue", label="loss")
-    ax.set(yscale="log", xlabel="step", ylabel="loss (max-margin + 1e-4·L2)")
+    ax.plot(steps, history.loss, color="tab:blue", label=tr("loss"))
+    ax.set(yscale="log", xlabel=tr("step"), ylabel=tr("loss (max-margin + 1e-4·L2)"))
     ax.grid(alpha=0.3)
     acc = ax.twinx()
-    acc.plot(steps, [100 * a for a in history.accuracy], color="tab:orange", label="accuracy")
-    acc.set(ylabel="accuracy (%)", ylim=(0, 105))
+    acc.plot(steps, [100 * a for a in history.accuracy], color="tab:orange", label=tr("accuracy"))
+    acc.set(ylabel=tr("accuracy (%)"), ylim=(0, 105))
     fig.legend(loc="center right", bbox_to_anchor=(0.85, 0.5))
-    ax.set_title("training the moons MLP (SGD, lr 1.0 → 0.1)")
+    ax.set_title(tr("training the moons MLP (SGD, lr 1.0 → 0.1)"))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -367,6 +370,10 @@ def _moons_part(tour: Tour, steps: int, replay: bool) -> None:
         import matplotlib
 
         matplotlib.use("Agg")
+        if current() == "ko":  # DejaVu Sans as in English, Hangul from the Korean font
+            from ..viz.theme import KOREAN_FONT
+
+            matplotlib.rcParams["font.family"] = KOREAN_FONT.split(",")
         X, y = moons_data()
     except ImportError as err:
         tour.skipped.append(
