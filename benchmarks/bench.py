@@ -9,13 +9,18 @@ Workloads (issue 6):
 4. bytes per node (tracemalloc) of the demo graph after forward and after backward;
 5. the demo's whole 100-step training loop.
 
+Issue 16 adds the batched replay (``microprop.batch``): one sample's loss graph traced
+once and replayed over the 100 samples, each layer one matrix product. It is timed in
+alternating rounds with the vectorized PyTorch MLP (workloads 1 and 5), so the two
+see the same machine load; ``--json FILE`` writes the headline figures in seconds.
+
 Every object a process holds is walked by each full pass of Python's cyclic GC, so
 the order matters: the moons data are made by scikit-learn in a child process, the
 pure-Python engines run first, then workload 1 runs again with scikit-learn imported
 (as in micrograd's notebook), and torch is imported last. Ratios are against micrograd
 measured in the same run, under the same conditions.
 
-Run: .venv/bin/python benchmarks/bench.py [--quick] [--out docs/benchmarks.md]
+Run: .venv/bin/python benchmarks/bench.py [--quick] [--out docs/benchmarks.md] [--json FILE]
 """
 
 from __future__ import annotations
@@ -53,7 +58,8 @@ from microprop.nn import MLP as MpMLP
 SIZES = [2, 16, 16, 1]  # MLP(2, [16, 16, 1])
 WIDE_N = 100_000
 CHAIN_STEPS = (300, 1_000, 10_000, 100_000, 1_000_000)
-MICROPROP, MICROGRAD, REPLAY = "microprop", "micrograd 0.1.0", "microprop replay"
+MICROPROP, MICROGRAD = "microprop", "micrograd 0.1.0"
+REPLAY, BATCH = "microprop replay, whole graph", "microprop batched replay"
 #: the pure-Python engines: name -> (Value class, MLP class)
 ENGINES = {MICROPROP: (MpValue, MpMLP), MICROGRAD: (MgValue, MgMLP)}
 TORCH_SCALAR, TORCH_VECTOR = "torch scalar", "torch vectorized"
@@ -273,6 +279,90 @@ def replay_loop(trace: Callable[..., Any], demo: Demo, steps: int) -> dict:
         tape.backward()
         sgd(model, k)
     return {"seconds": time.perf_counter() - start, "steps": steps, "losses": losses}
+
+
+def batched_tape(model: Any) -> tuple[Any, list[Any]]:
+    """The demo's loss for ONE sample (placeholder inputs), traced for batches; (tape, parameters)."""
+    from microprop.batch import trace_batch
+
+    params = model.parameters()
+    x, yi = [MpValue(0.0), MpValue(0.0)], MpValue(0.0)
+    loss = (1 + -yi * model(x)).relu()
+    reg_loss = 1e-4 * sum((p * p for p in params))  # noqa: UP034 (the notebook's)
+    return trace_batch(loss, [x, yi], penalty=reg_loss), params
+
+
+def batched_step(tape: Any, params: list[Any], demo: Demo, k: int) -> float:
+    """One demo step replayed over the batch: forward, zero_grad, backward, SGD; the loss."""
+    loss = tape.forward(demo.X, demo.y)
+    for p in params:
+        p.grad = 0.0
+    tape.backward()
+    learning_rate = 1.0 - 0.9 * k / 100
+    for p in params:
+        p.data -= learning_rate * p.grad
+    return loss
+
+
+def batched_grad_error(demo: Demo) -> tuple[float, float]:
+    """Largest difference of the batched replay's parameter grads from Value.backward()'s:
+    relative to each grad, and relative to the largest grad."""
+    model = fresh_model(MpMLP)
+    total, _ = demo_loss(MpValue, model, demo)
+    total.backward()
+    expected = np.array([p.grad for p in model.parameters()])
+    model.zero_grad()
+    tape, params = batched_tape(model)
+    tape.forward(demo.X, demo.y)
+    tape.backward()
+    got = np.array([p.grad for p in params])
+    diff = np.abs(got - expected)
+    relative = np.divide(diff, np.abs(expected), out=diff.copy(), where=expected != 0)  # 0 grads: absolute
+    return float(np.max(relative)), float(np.max(diff) / np.max(np.abs(expected)))
+
+
+def batched_loop(demo: Demo, steps: int) -> dict:
+    """Workload 5 batched: build one sample's graph, trace it and train, all timed."""
+    model = fresh_model(MpMLP)
+    gc.collect()
+    start = time.perf_counter()
+    tape, params = batched_tape(model)
+    losses = [batched_step(tape, params, demo, k) for k in range(steps)]
+    return {"seconds": time.perf_counter() - start, "steps": steps, "losses": losses}
+
+
+def bench_batched(demo: Demo, cfg: Config, results: Results, torch: Any | None = None) -> None:
+    """Workloads 1 and 5 for the batched replay and, given torch, the vectorized MLP, in
+    alternating rounds (each round: the batched steps, then torch's), medians over rounds."""
+    rounds = cfg.reps
+    model = fresh_model(MpMLP)
+    start = time.perf_counter()
+    tape, params = batched_tape(model)
+    trace_seconds = time.perf_counter() - start
+    engines: dict[str, Callable[[int], Any]] = {BATCH: functools.partial(batched_step, tape, params, demo)}
+    if torch is not None:
+        weights = demo_weights()
+        X, y = (torch.tensor(a, dtype=torch.float64) for a in (demo.X, demo.y))
+        engines[TORCH_VECTOR] = functools.partial(TorchVectorMLP(torch, weights).step, X, y)
+    steps: dict[str, dict[str, list[float]]] = {name: {"gc": [], "nogc": []} for name in engines}
+    for gc_enabled in (True, False):
+        for _ in range(rounds):
+            for name, step in engines.items():
+                steps[name]["gc" if gc_enabled else "nogc"].append(
+                    time_steps(step, cfg.steps * 4, gc_enabled)
+                )
+    for name, times in steps.items():
+        results.step[name] = {mode: median(t) for mode, t in times.items()}
+    results.step[BATCH]["trace"] = trace_seconds
+    results.step[BATCH]["grad_error"], results.step[BATCH]["grad_error_max"] = batched_grad_error(demo)
+    loops: dict[str, list[dict]] = {name: [] for name in engines}
+    for _ in range(rounds):
+        loops[BATCH].append(batched_loop(demo, 100))
+        if torch is not None:
+            loops[TORCH_VECTOR].append(torch_loop(torch, weights, X, y))
+    for name, runs in loops.items():
+        runs.sort(key=lambda r: r["seconds"])
+        results.loop[name] = dict(runs[(len(runs) - 1) // 2], reps=rounds)
 
 
 def median_run(run: Callable[[], dict], reps: int) -> dict:
@@ -503,23 +593,16 @@ def bench_torch(torch: Any, demo: Demo, inputs: list, cfg: Config, results: Resu
     """Every torch workload: scalar (op by op, like the scalar engines) and vectorized."""
     constant, leaf = torch_scalar(torch)
     weights = demo_weights()
-    log("workload 1: torch scalar, torch vectorized")
+    log("workload 1: torch scalar")
     make_scalar = lambda nin, nouts: TorchScalarMLP(torch, weights)
     results.step[TORCH_SCALAR] = bench_demo_step(constant, make_scalar, demo, cfg)
-    X, y = (torch.tensor(a, dtype=torch.float64) for a in (demo.X, demo.y))
-    vector: dict[str, float] = {}
-    for gc_enabled in (True, False):
-        model = TorchVectorMLP(torch, weights)
-        step = functools.partial(model.step, X, y)
-        vector["gc" if gc_enabled else "nogc"] = time_steps(step, cfg.steps * 4, gc_enabled)
-    results.step[TORCH_VECTOR] = vector
+    log("workloads 1 and 5: microprop batched replay and torch vectorized, in alternating rounds")
+    bench_batched(demo, cfg, results, torch)
     log("workload 2: torch scalar, torch vectorized")
     results.wide[TORCH_SCALAR] = bench_wide(leaf, inputs, cfg)
     results.wide[TORCH_VECTOR] = bench_torch_wide(torch, inputs, cfg)
     log("workload 3: torch scalar")
     results.chain[TORCH_SCALAR] = bench_chain(leaf, cfg)
-    log("workload 5: torch vectorized")
-    results.loop[TORCH_VECTOR] = median_run(lambda: torch_loop(torch, weights, X, y), cfg.reps)
 
 
 def torch_loop(torch: Any, weights: Sequence[float], X: Any, y: Any) -> dict:
@@ -688,6 +771,16 @@ def step_table(results: Results) -> Table:
             f" tape.forward(), zero_grad, tape.backward() and the SGD update. Largest relative"
             f" difference of its parameter grads from Value.backward(): {r['grad_error']:.1e}."
         )
+    if BATCH in results.step:
+        r = results.step[BATCH]
+        notes.append(
+            f"batched replay: ONE sample's loss graph is built and traced for batches ({fmt_time(r['trace'])});"
+            " a step is tape.forward(X, y) over the 100 samples (each layer one matrix product),"
+            " zero_grad, tape.backward() and the SGD update. Its parameter grads differ from"
+            f" Value.backward()'s by at most {r['grad_error']:.1e} of each grad ({r['grad_error_max']:.1e}"
+            " of the largest): BLAS adds the matrix products in its own order. Timed in alternating"
+            " rounds with torch vectorized (median of the rounds' medians)."
+        )
     if TORCH_SCALAR in results.step:
         notes.append("torch scalar: the same graph op by op, every scalar a 0-d float64 tensor.")
     return Table(
@@ -801,8 +894,9 @@ def loop_table(results: Results, cfg: Config) -> Table:
         )
     notes = [
         (
-            "micrograd's demo loop, 100 steps, GC at its default; replay: building and tracing the graph"
-            " once is included in its time."
+            "micrograd's demo loop, 100 steps, GC at its default; replay and batched replay: building and"
+            " tracing the graph once is included in their time (batched: one sample's graph); batched and"
+            " torch vectorized ran in alternating rounds."
         )
     ]
     if cfg.quick:
@@ -826,7 +920,7 @@ def loss_checks(results: Results, steps: int) -> list[str]:
     """Do the engines train the same model? Compare losses at the last common step."""
     reference = results.loop[MICROPROP]["losses"][steps - 1]
     checks = []
-    for name in (MICROGRAD, REPLAY, TORCH_VECTOR):
+    for name in (MICROGRAD, REPLAY, BATCH, TORCH_VECTOR):
         if name in results.loop:
             other = results.loop[name]["losses"][steps - 1]
             rel = abs(other - reference) / abs(reference)
@@ -878,8 +972,27 @@ def targets(results: Results) -> Table:
         if TORCH_VECTOR in loop:
             r = per_100(TORCH_VECTOR) / per_100(REPLAY)
             rows.append(target_row("100-step loop: replay vs torch vectorized", r, 1))
-    notes = ["microprop's figures are at its default GC; micrograd's as named."]
-    return Table("Targets (issue 6)", ["target", "measured", "wanted", "verdict"], rows, notes)
+    if BATCH in step and TORCH_VECTOR in step:
+        rows.append(
+            target_row(
+                "demo step: batched replay vs torch vectorized",
+                step[TORCH_VECTOR]["gc"] / step[BATCH]["gc"],
+                1,
+            )
+        )
+    if BATCH in loop and TORCH_VECTOR in loop:
+        rows.append(
+            target_row(
+                "100-step loop end to end: batched replay vs torch vectorized",
+                loop[TORCH_VECTOR]["seconds"] / loop[BATCH]["seconds"],
+                1,
+            )
+        )
+    notes = [
+        "microprop's figures are at its default GC; micrograd's as named.",
+        "measured is the speed ratio (how many times faster); the last two rows are issue 16's.",
+    ]
+    return Table("Targets (issues 6 and 16)", ["target", "measured", "wanted", "verdict"], rows, notes)
 
 
 def chain_spread(times: dict[int, float | str]) -> float:
@@ -942,6 +1055,29 @@ def header(cfg: Config, torch: Any | None, results: Results, load: tuple[float, 
     ]
 
 
+def figures(results: Results) -> dict[str, Any]:
+    """The headline figures in seconds (GC on), for ``--json``; None where not measured."""
+    step = lambda name: results.step[name]["gc"] if name in results.step else None
+    loop = lambda name: (
+        results.loop[name]["seconds"] * 100 / results.loop[name]["steps"] if name in results.loop else None
+    )
+    return {
+        "scalar_step": step(MICROPROP),
+        "micrograd_step": step(MICROGRAD),
+        "replay_step": step(BATCH),
+        "torch_vector_step": step(TORCH_VECTOR),
+        "replay_100_total": loop(BATCH),
+        "torch_vector_100_total": loop(TORCH_VECTOR),
+        "whole_graph_replay_step": step(REPLAY),
+        "whole_graph_replay_100_total": loop(REPLAY),
+        "scalar_100_total": loop(MICROPROP),
+        "micrograd_100_total": loop(MICROGRAD),
+        "batched_trace": results.step[BATCH]["trace"] if BATCH in results.step else None,
+        "load_average_start": results.load,
+        "load_average_end": os.getloadavg()[0],
+    }
+
+
 def report(results: Results, cfg: Config, torch: Any | None) -> tuple[str, str]:
     """The report as text and as Markdown."""
     tables = [
@@ -968,6 +1104,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--out", type=Path, help="also write the figures as Markdown here (docs/benchmarks.md)"
     )
+    parser.add_argument(
+        "--json", type=Path, metavar="FILE", help="also write the headline figures (seconds) as JSON"
+    )
     args = parser.parse_args(argv)
     cfg = Config.make(args.quick)
     demo, inputs = Demo.make(), wide_inputs(WIDE_N)
@@ -977,8 +1116,14 @@ def main(argv: list[str] | None = None) -> None:
     torch = import_torch(results)
     if torch is not None:
         bench_torch(torch, demo, inputs, cfg, results)
+    else:
+        log("workloads 1 and 5: microprop batched replay")
+        bench_batched(demo, cfg, results)
     text, markdown = report(results, cfg, torch)
     print(text)
+    if args.json:
+        args.json.write_text(json.dumps(figures(results), indent=1) + "\n")
+        log(f"wrote {args.json}")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(markdown)

@@ -126,6 +126,23 @@ class BatchTape:
         for g in self._steps:
             g.gather = plan.gather(g.out.tolist())
         self._shared_gather = plan.gather(self._shared_idx.tolist())
+        read = np.zeros(self._n, dtype=bool)  # the nodes the steps read from the data array
+        for g in self._steps:
+            for nodes_read in (g.rest, g.x) if isinstance(g, _Dense) else (g.inputs,):
+                read[nodes_read] = True
+        self._shared_read = np.flatnonzero(read[self._shared_idx])  # weights are read from W instead
+        self._weights: list[tuple[Array, Array]] = []  # each matrix product's W and X, from forward()
+        self._edge_rows = [  # the edges each step writes, one row per input, term or bias
+            g.rest_edges.reshape(len(g.rest), -1)
+            if isinstance(g, _Dense)
+            else g.edges.reshape(len(g.inputs), -1)
+            for g in self._steps
+        ]
+        positions = [g.w.ravel() for g in self._steps if isinstance(g, _Dense)]
+        self._distinct_weights = (
+            len(np.unique(np.concatenate(positions))) == sum(map(len, positions)) if positions else True
+        )
+        self._exact = exact
         self._root_idx = index[loss]
         self._edge_count = plan.edge_count
         self._data: Array | None = None
@@ -150,8 +167,8 @@ class BatchTape:
         arrays = []
         for array, column, single in zip(columns, self._columns, self._shapes):
             a = np.asarray(array, dtype=float)
-            want = "(batch,)" if single else f"(batch, {len(column)})"
             if a.ndim != (1 if single else 2) or (not single and a.shape[1] != len(column)):
+                want = "(batch,)" if single else f"(batch, {len(column)})"
                 raise ValueError(f"an input array has shape {a.shape}, expected {want}")
             arrays.append(a[None, :] if single else a.T)
         batch = arrays[0].shape[1] if arrays else 1
@@ -164,14 +181,16 @@ class BatchTape:
             self.batch_size = batch
         data = self._data
         shared = np.array([v.data for v in self.shared], dtype=float)
-        self._shared_values = shared
-        data[self._shared_idx] = shared[:, None]
+        data[self._shared_idx[self._shared_read]] = shared[self._shared_read, None]
+        self._weights = []
         if arrays:
             data[self._input_idx] = np.concatenate(arrays)
         with np.errstate(all="ignore"):
             for g in self._steps:
                 if isinstance(g, _Dense):
-                    products = shared[g.w] @ data[g.x]
+                    W, X = shared[g.w], data[g.x]
+                    self._weights.append((W, X))
+                    products = W @ X
                     data[g.out] = _sum_rows(data[g.rest]) + products if len(g.rest) else products
                 elif g.kernel is None:
                     data[g.out] = _sum_rows(data[g.inputs])
@@ -183,7 +202,11 @@ class BatchTape:
         if self.reduction == "mean":
             total = total * (1.0 / batch)
         if self.penalty is not None:
-            total = total + self.penalty.forward()
+            values = np.empty(len(self.penalty.leaves))
+            values[self._penalty_in] = shared[self._penalty_at]
+            for i, v in self._penalty_other:
+                values[i] = v.data
+            total = total + self.penalty.forward(values)
         return total
 
     def values(self, v: Value) -> Array:
@@ -216,31 +239,37 @@ class BatchTape:
         contributions = self._contributions
         contributions[0] = 1.0 * (1.0 / batch) if self.reduction == "mean" else 1.0  # edge 0: the seed
         weights = []  # (positions, batch-summed grads) from the matrix products
-        with np.errstate(all="ignore"):
-            for g in reversed(self._steps):
-                upstream = _add_up(contributions, g.gather, len(g.out)) + 0.0  # 0.0 + Σ, as the engine
+        products = iter(reversed(self._weights))
+        grads = np.array([v.grad for v in self.shared], dtype=float)
+        with np.errstate(all="ignore"):  # inf - inf is nan, as in the engine
+            for g, rows in zip(reversed(self._steps), reversed(self._edge_rows)):
+                upstream = _add_up(contributions, g.gather, len(g.out))
+                if self._exact:
+                    upstream += 0.0  # 0.0 + Σ, as the engine: no -0.0
                 if isinstance(g, _Dense):
-                    if len(g.rest):
-                        contributions[g.rest_edges] = np.tile(upstream, (len(g.rest), 1))
-                    contributions[g.x_edges] = self._shared_values[g.w].T @ upstream
-                    weights.append((g.w, upstream @ data[g.x].T))
+                    if len(rows):
+                        contributions[rows] = upstream
+                    W, X = next(products)
+                    contributions[g.x_edges] = W.T @ upstream
+                    weights.append((g.w, upstream @ X.T))
                 elif g.kernel is None:  # d sum / d term = 1
-                    contributions[g.edges] = np.tile(upstream, (len(g.inputs), 1))
+                    contributions[rows] = upstream
                 else:  # the chain rule, on the (nodes × batch) arrays flattened
                     args = _flat(data[g.inputs], g.params)
                     sent = _sent(g, (data[g.out].reshape(-1), *args), upstream.reshape(-1))
-                    for edges, d in zip(g.edges.reshape(len(sent), -1), sent):
-                        contributions[edges] = np.reshape(d, upstream.shape) if np.ndim(d) else d
-        grads = np.array([v.grad for v in self.shared], dtype=float)
-        if self.penalty is not None:  # the engine sends the penalty's grads first
-            penalty = self.penalty.leaf_grads()
-            grads[self._penalty_at] += penalty[self._penalty_in]
-            for i, v in self._penalty_other:
-                v.grad += float(penalty[i])
-        with np.errstate(all="ignore"):  # inf - inf is nan, as in the engine
+                    for edges, d in zip(rows, sent):
+                        contributions[edges] = d.reshape(upstream.shape) if isinstance(d, np.ndarray) else d
+            if self.penalty is not None:  # the engine sends the penalty's grads first
+                penalty = self.penalty.leaf_grads()
+                grads[self._penalty_at] += penalty[self._penalty_in]
+                for i, v in self._penalty_other:
+                    v.grad += float(penalty[i])
             grads = _add_over_batch(grads, contributions, self._shared_gather)
             for positions, summed in weights:
-                np.add.at(grads, positions, summed)
+                if self._distinct_weights:
+                    grads[positions] += summed
+                else:  # a weight used more than once
+                    np.add.at(grads, positions, summed)
         for v, x in zip(self.shared, grads.tolist()):
             v.grad = x
 
@@ -313,7 +342,8 @@ def _flat(inputs: Array, params: tuple[Array, ...]) -> list[Array]:
 def _add_up(contributions: Array, gather: list[_Gather], n: int) -> Array:
     """The grads of ``n`` nodes per sample: each one's contributions, added in backward order."""
     if len(gather) == 1:
-        return _sum_rows(contributions[gather[0].edges])
+        edges = gather[0].edges
+        return contributions[edges[0]] if len(edges) == 1 else _sum_rows(contributions[edges])
     grads = np.empty((n, contributions.shape[1]))
     for part in gather:
         grads[part.positions] = _sum_rows(contributions[part.edges])

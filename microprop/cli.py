@@ -21,7 +21,7 @@ from .commands._common import CommandParser, HelpFormatter, add_lang_argument, l
 from .i18n import N_, language, tr
 
 #: subcommand modules under microprop.commands, in the order --help lists them
-COMMANDS: tuple[str, ...] = ("demo", "step", "check", "quiz", "render", "lab")
+COMMANDS: tuple[str, ...] = ("demo", "step", "check", "quiz", "render", "lab", "doctor")
 
 DESCRIPTION = N_(
     """\
@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     >>> args.command, args.expr, args.assignments, args.eps
     ('check', '-x*y', ['x=2', 'y=3'], 1e-07)
     """
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="microprop",
         description=tr(DESCRIPTION),
         formatter_class=HelpFormatter,

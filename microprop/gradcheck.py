@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from .engine import Value
 from .i18n import language, tr
+from .naming import fmt, node_names
 
 Fn = Callable[..., Value]
 
@@ -126,15 +127,15 @@ class InputCheck:
 
     def text(self) -> str:
         """One table row: input, point, analytic, numeric, difference, tolerance
-        (``exact`` when a side is inf or nan).
+        (``exact`` when a side is inf or nan: then the row is marked ``??``, inconclusive).
 
         >>> print(InputCheck(0, "x", 0.0, math.inf, math.nan, 0.0).text())
-        FAIL        x at 0            analytic inf            numeric nan...|diff| inf        tol exact
+        ??          x at 0            analytic inf            numeric nan...|diff| inf        tol exact
         """
         return tr(
             "{mark} {name:>8} at {point:<12.6g} analytic {analytic:<14.8g} "
             "numeric {numeric:<14.8g} |diff| {difference:<10.3g} tol {tolerance}",
-            mark=tr("ok  ") if self.ok else tr("FAIL"),
+            mark=tr("??  ") if not self.finite else tr("ok  ") if self.ok else tr("FAIL"),
             name=self.name,
             point=self.point,
             analytic=self.analytic,
@@ -168,6 +169,60 @@ class GradcheckReport:
         True
         """
         return all(c.ok for c in self.checks)
+
+    @property
+    def inconclusive(self) -> tuple[InputCheck, ...]:
+        """The inputs whose analytic or numeric grad is nan or inf: no tolerance can
+        compare them, so they neither pass nor fail (``microprop check`` exits 1).
+
+        >>> report = gradcheck(lambda a: a.exp().log(), [1000.0], raise_on_failure=False, names=["a"])
+        >>> [(c.name, c.analytic, c.numeric) for c in report.inconclusive]
+        [('a', nan, nan)]
+        """
+        return tuple(c for c in self.checks if not c.finite)
+
+    def first_non_finite(self) -> str:
+        """Where the first inf or nan appeared: the first node (in the forward pass) whose
+        value is inf or nan from finite inputs, else the first grad (in the backward pass)
+        that is; ``""`` when the graph holds none.
+
+        >>> gradcheck(lambda a: a.exp().log(), [1000.0], raise_on_failure=False, names=["a"]).first_non_finite()
+        'the first inf or nan: b = exp(a) = exp(1000.0) = inf (exp overflowed)'
+        """
+        if self.root is None:
+            return ""
+        order = self.root.topo_order()
+        names = node_names(self.root, order)
+        for node in order:
+            if node.op is None and not math.isfinite(node.data):
+                return tr(
+                    "the first inf or nan: the input {name} = {value}", name=names[node], value=fmt(node.data)
+                )
+            inputs = [p.data for p in node.parents]
+            if node.op is not None and not math.isfinite(node.data) and all(map(math.isfinite, inputs)):
+                args = ", ".join(names[p] for p in node.parents)
+                shown = ", ".join(fmt(x) for x in (*inputs, *node.params))
+                values = {"name": names[node], "op": node.op.name, "args": args, "values": shown}
+                if math.isinf(node.data):
+                    return tr(
+                        "the first inf or nan: {name} = {op}({args}) = {op}({values}) = {value} ({op} overflowed)",
+                        value=fmt(node.data),
+                        **values,
+                    )
+                return tr(
+                    "the first inf or nan: {name} = {op}({args}) = {op}({values}) = {value} "
+                    "({op} is outside its domain there)",
+                    value=fmt(node.data),
+                    **values,
+                )
+        for node in reversed(order):
+            if not math.isfinite(node.grad):
+                return tr(
+                    "the first inf or nan of the backward pass: {name}.grad = {value}",
+                    name=names[node],
+                    value=fmt(node.grad),
+                )
+        return ""
 
     @property
     def failures(self) -> tuple[InputCheck, ...]:
@@ -290,11 +345,26 @@ class GradcheckReport:
                 atol=f"{self.atol:g}",
                 rtol=f"{self.rtol:g}",
             )
-            failed = tr(
-                "{failed} of {total} gradients disagree", failed=len(self.failures), total=len(self.checks)
+            total = len(self.checks)
+            failed = [c for c in self.failures if c.finite]
+            verdicts = (
+                [tr("{failed} of {total} gradients disagree", failed=len(failed), total=total)]
+                if failed
+                else []
             )
-            verdict = tr("all gradients match") if self.ok else failed
-            notes = [] if self.ok else self.notes()
+            if self.inconclusive:
+                verdicts.append(
+                    tr(
+                        "inconclusive: {count} of {total} gradients are inf or nan (analytic or numeric), "
+                        "which no tolerance can compare",
+                        count=len(self.inconclusive),
+                        total=total,
+                    )
+                )
+            verdict = "; ".join(verdicts) or tr("all gradients match")
+            notes = (
+                [] if not verdicts else [line for line in [self.first_non_finite()] if line] + self.notes()
+            )
             return "\n".join([head, *(c.text() for c in self.checks), verdict, *notes])
 
 

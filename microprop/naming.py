@@ -5,19 +5,21 @@
 >>> x = Value(2.0, label="x"); y = (x * -3.0).tanh()
 >>> names = node_names(y)
 >>> [names[v] for v in y.topo_order()], fmt(y.data), num(y.data), shown(float("inf"))
-(['x', 'a', 'b', 'c'], '-0.999988', '-1.0', 'inf ⚠')
+(['x', 'a', 'b', 'c'], '-0.999988', '-1.0', 'inf ‼')
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import re
 import string
 from collections.abc import Iterator
 
 from .engine import Value
 
 DIGITS = 4  # significant digits drawn in nodes and on edges (text uses fmt's 6)
+FLAG = "‼"  # marks nan and inf in pictures: a glyph every renderer's fonts have (⚠ is missing in some)
 
 
 def fmt(x: float, digits: int = 6) -> str:
@@ -42,12 +44,28 @@ def num(x: float) -> str:
 
 
 def shown(x: float) -> str:
-    """A number as drawn in a node, nan and inf flagged with ⚠.
+    """A number as drawn in a node, nan and inf flagged with ``FLAG``.
 
     >>> shown(0.5), shown(float("-inf"))
-    ('0.5', '-inf ⚠')
+    ('0.5', '-inf ‼')
     """
-    return num(x) if math.isfinite(x) else f"{num(x)} ⚠"
+    return num(x) if math.isfinite(x) else f"{num(x)} {FLAG}"
+
+
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def visible(text: str) -> str:
+    r"""A label as text every renderer accepts and a reader can see: control characters
+    (which make DOT that ``dot`` rejects) and lone surrogates written as escapes.
+
+    >>> visible("a\x01b"), visible("x\ny"), visible("\ud800")
+    ('a\\x01b', 'x\\ny', '\\ud800')
+    """
+    named = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+    return _INVISIBLE.sub(
+        lambda m: named.get(m[0]) or m[0].encode("unicode_escape", "backslashreplace").decode(), text
+    )
 
 
 def letters() -> Iterator[str]:

@@ -121,15 +121,16 @@ class Tape:
     # --- the passes ----------------------------------------------------------------------
 
     @_one_at_a_time
-    def forward(self) -> float:
-        """Recompute the graph from the leaves' current ``data``; return the root's value
-        (also written to ``root.data`` and to each watched node's ``data``).
+    def forward(self, leaves: Array | None = None) -> float:
+        """Recompute the graph from the leaves' current ``data`` (or from ``leaves``, their
+        values in the order of ``self.leaves``); return the root's value (also written to
+        ``root.data`` and to each watched node's ``data``).
 
         >>> x = Value(1.0); tape = trace(x.exp()); x.data = 0.0; tape.forward()
         1.0
         """
         data = self._data
-        data[self._leaf_idx] = [v.data for v in self.leaves]
+        data[self._leaf_idx] = [v.data for v in self.leaves] if leaves is None else leaves
         with np.errstate(all="ignore"):
             for g in self._groups:
                 if g.kernel is None:
@@ -166,13 +167,13 @@ class Tape:
                 upstream = (
                     _add_up(contributions, g.gather, len(g.out)) + 0.0
                 )  # 0.0 + Σ, as the engine: no -0.0
+                edges = g.edges.reshape(len(g.inputs), -1)  # one row per input (or term)
                 if g.kernel is None:  # d sum / d term = 1
-                    contributions[g.edges] = np.tile(upstream, len(g.inputs))
+                    contributions[edges] = upstream
                 else:  # the chain rule: local derivative × upstream grad, along each edge
                     sent = _sent(g, (data[g.out], *data[g.inputs], *g.params), upstream)
-                    contributions[g.edges] = np.concatenate(
-                        [np.broadcast_to(s, upstream.shape) for s in sent]
-                    )
+                    for row, s in zip(edges, sent):
+                        contributions[row] = s
             leaf_grads = _add_up(contributions, self._leaf_gather, len(self.leaves))
         self._backward_done = True
         return leaf_grads

@@ -256,3 +256,29 @@ def test_out_of_range_values_are_warned_on_stderr() -> None:
         "microprop: warning: y=1e-400 is too small for a float (below 5e-324): it becomes 0.0"
         in result.stderr
     )
+
+
+def test_doctor_names_the_renderer_fonts_and_extras(tmp_path: pathlib.Path) -> None:
+    """`microprop doctor` lists dot (when on PATH) before graphviz-pure, the font, and each extra."""
+    import os
+    import shutil
+
+    result = microprop("doctor")
+    assert result.returncode == 0, result.stderr
+    renderers = [
+        line.split()[0]
+        for line in result.stdout.split("renderers, in the order they are used:\n")[1]
+        .split("fonts:")[0]
+        .splitlines()
+    ]
+    assert renderers == (["dot"] if shutil.which("dot") else []) + ["graphviz-pure"]
+    assert "fonts: pictures ask for DejaVu Sans" in result.stdout
+    assert "  lint   ruff " in result.stdout and "  demo   matplotlib " in result.stdout
+    bare = subprocess.run(
+        [sys.executable, "-m", "microprop", "doctor"],
+        capture_output=True, text=True, timeout=60, check=False, env={**os.environ, "PATH": str(tmp_path)},
+    )  # fmt: skip
+    assert bare.returncode == 0
+    assert (
+        "(no dot on PATH: .pdf needs Graphviz's dot; .svg and .png are drawn by graphviz-pure)" in bare.stdout
+    )

@@ -93,13 +93,22 @@ def test_bad_input_exits_2(args: list[str], message: str, tmp_path: pathlib.Path
     assert list(tmp_path.iterdir()) == []
 
 
-def test_missing_graphviz_exits_2_with_hint(tmp_path: pathlib.Path) -> None:
-    """Without dot on PATH, an image request exits 2 naming dot and how to install it."""
+def test_without_dot_png_and_svg_are_drawn_pdf_says_what_it_needs(tmp_path: pathlib.Path) -> None:
+    """With no dot on PATH (a bare pip install), graphviz-pure draws .png and .svg (and the
+    stepper page needs no renderer); a .pdf exits 2 naming dot and how to install it."""
     env = {**os.environ, "PATH": str(tmp_path)}
-    result = render("x*2", "x=1", "-o", "a.png", cwd=tmp_path, env=env)
+    for name in ("a.png", "a.svg", "a.html"):
+        result = render(
+            *NEURON, "--backward" if name != "a.html" else "--dark", "-o", name, cwd=tmp_path, env=env
+        )
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "a.png").read_bytes()[:4] == b"\x89PNG"
+    assert "<svg" in (tmp_path / "a.svg").read_text(encoding="utf-8")
+    assert "digraph" in (tmp_path / "a.html").read_text(encoding="utf-8")
+    result = render("x*2", "x=1", "-o", "a.pdf", cwd=tmp_path, env=env)
     assert result.returncode == 2
     assert "'dot'" in result.stderr and "apt-get install graphviz" in result.stderr
-    assert not (tmp_path / "a.png").exists()
+    assert not (tmp_path / "a.pdf").exists()
 
 
 def test_render_png_and_html(dot_program: str, tmp_path: pathlib.Path) -> None:
@@ -117,3 +126,17 @@ def test_help_shows_examples(tmp_path: pathlib.Path) -> None:
     result = render("--help", cwd=tmp_path)
     assert result.returncode == 0
     assert ".svg, .png, .pdf" in result.stdout and "microprop render" in result.stdout.split("examples:")[1]
+
+
+def test_a_failing_renderer_exits_1_with_its_message(tmp_path: pathlib.Path) -> None:
+    """A dot that fails makes `render` exit 1 with dot's own message, not a traceback."""
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\necho 'Error: out of memory' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": str(tmp_path)}
+    result = render("x*2", "x=1", "-o", "a.svg", cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert (
+        result.stderr
+        == "microprop: error: dot failed to render a .svg (exit status 1): Error: out of memory\n"
+    )

@@ -77,13 +77,25 @@ def test_training_gif_has_one_frame_per_step(tmp_path: pathlib.Path) -> None:
     assert Image.open(path).n_frames == 3
 
 
-def test_demo_without_dot_skips_graph_images(tmp_path: pathlib.Path, monkeypatch, capsys) -> None:
-    """Without Graphviz the graph images are skipped with an install hint; the rest still runs."""
+def test_demo_without_dot_still_draws(tmp_path: pathlib.Path, monkeypatch, capsys) -> None:
+    """Without Graphviz's dot the graph images are drawn by graphviz-pure; nothing is skipped."""
     pytest.importorskip("sklearn")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     assert main(["demo", "--out", str(tmp_path / "out"), "--steps", "1"]) == 0
+    assert "skipped" not in capsys.readouterr().out
+    assert (tmp_path / "out" / "moons_loss.png").read_bytes().startswith(PNG)
+    assert (tmp_path / "out" / "neuron_forward.png").read_bytes().startswith(PNG)
+
+
+def test_demo_without_any_renderer_skips_graph_images(tmp_path: pathlib.Path, monkeypatch, capsys) -> None:
+    """With no renderer at all the graph images are skipped with an install hint; the rest still runs."""
+    pytest.importorskip("sklearn")
+    from microprop.viz import render
+
+    monkeypatch.setattr(render, "renderers", list)
+    assert main(["demo", "--out", str(tmp_path / "out"), "--steps", "1"]) == 0
     text = capsys.readouterr().out
-    assert "skipped graph images and stepper page" in text and "apt-get install graphviz" in text
+    assert "skipped graph images" in text and "pip install graphviz-pure" in text
     assert (tmp_path / "out" / "moons_loss.png").read_bytes().startswith(PNG)
     assert not (tmp_path / "out" / "neuron_forward.png").exists()
 

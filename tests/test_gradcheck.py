@@ -104,13 +104,14 @@ def test_non_finite_values_match_only_when_equal(analytic: float, numeric: float
 
 
 def test_infinite_numeric_grad_fails_with_a_readable_row() -> None:
-    """1/x next to its pole: numeric -inf vs analytic -1e12 fails, with 'tol exact' and a note."""
+    """1/x next to its pole: numeric -inf vs analytic -1e12 is not ok, shown as an inconclusive
+    row (??) with 'tol exact' and a note."""
     report = gradcheck(lambda x: 1 / x, [1e-6], raise_on_failure=False, names=["x"])
     check = report.checks[0]
     assert (check.analytic, check.numeric) == (pytest.approx(-1e12), -math.inf)
     assert not report.ok and check.tolerance == 0.0
     row = report.text().splitlines()[1]
-    assert row.startswith("FAIL") and "numeric -inf" in row and row.endswith("|diff| inf        tol exact")
+    assert row.startswith("??") and "numeric -inf" in row and row.endswith("|diff| inf        tol exact")
     assert "note: the numeric grad for x is -inf: fn is infinite within eps" in report.text()
     assert "the two must be the same float" in check.describe()
 
@@ -134,3 +135,28 @@ def test_fn_must_return_a_value() -> None:
     """A fn returning a float is a clear TypeError, not an AttributeError deep inside."""
     with pytest.raises(TypeError, match="must return a Value"):
         gradcheck(lambda x: 1.0, [1.0])
+
+
+def test_nan_against_nan_is_inconclusive_and_names_the_overflow() -> None:
+    """`microprop check "log(exp(a)+exp(b))" a=1000 b=2` no longer prints ok for nan against nan:
+    both rows are inconclusive (??), the note names the exp that overflowed, and the exit status is 1."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "microprop", "check", "log(exp(a)+exp(b))", "a=1000", "b=2"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    rows = result.stdout.splitlines()[1:3]
+    assert [row.split()[:2] for row in rows] == [["??", "a"], ["??", "b"]]
+    assert "inconclusive: 2 of 2 gradients are inf or nan" in result.stdout
+    assert "the first inf or nan: c = exp(a) = exp(1000.0) = inf (exp overflowed)" in result.stdout
+    assert "ok " not in result.stdout
+
+
+def test_an_infinite_input_is_named_as_the_first_inf() -> None:
+    """With an input that is itself inf, the note says so."""
+    report = gradcheck(lambda x, y: x * y, [math.inf, 2.0], raise_on_failure=False, names=["x", "y"])
+    assert report.inconclusive
+    assert report.first_non_finite() == "the first inf or nan: the input x = inf"

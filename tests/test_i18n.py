@@ -318,3 +318,21 @@ def test_readme_ko_transcripts_are_what_the_commands_print(capsys, monkeypatch):
         main(words[1:])
         captured = capsys.readouterr()
         assert (captured.out + captured.err).splitlines() == expected, command
+
+
+def test_usage_errors_in_korean(capsys):
+    """argparse's own errors (a missing argument, a bad option value, a bad choice) come in Korean
+    under --lang ko, with the usage line; English stays argparse's wording."""
+    assert main(["check", "--lang", "ko"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("사용법: microprop check ")
+    assert err[-1] == "microprop check: 오류: 다음 인수가 필요합니다: EXPR, name=value"
+    assert main(["check", "x", "x=1", "--eps", "-1", "--lang", "ko"]) == 2
+    assert (
+        capsys.readouterr().err.splitlines()[-1]
+        == "microprop check: 오류: 인수 --eps: 양수여야 합니다 (받은 값: -1)"
+    )
+    assert main(["check"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("usage: microprop check ")
+    assert err[-1] == "microprop check: error: the following arguments are required: EXPR, name=value"

@@ -14,7 +14,7 @@ import pytest
 
 from microprop import Value
 from microprop.explain import backward_steps
-from microprop.viz import GraphTooLarge, GraphvizMissing, draw, save, save_stepper, to_dot
+from microprop.viz import GraphTooLarge, GraphvizMissing, draw, render, save, save_stepper, to_dot
 from microprop.viz.scene import scene
 from microprop.viz.stepper import front_end_js
 from microprop.viz.theme import THEMES
@@ -226,8 +226,8 @@ def test_nan_and_inf_are_flagged() -> None:
     x = Value(0.0, label="x")
     y = x.log() * 0.0  # log(0) = -inf; d/dx = 0 × (1/0) = nan
     src = to_dot(y, view="backward")
-    assert "data -inf ⚠" in src and "grad nan ⚠" in src
-    assert ("v0", "o1", "inf × 0.0 = nan ⚠") in edge_labels(src)
+    assert "data -inf ‼" in src and "grad nan ‼" in src
+    assert ("v0", "o1", "inf × 0.0 = nan ‼") in edge_labels(src)
     assert src.count(THEMES["light"].flag) >= 5  # two cells, the edge and its label, the legend
 
 
@@ -327,17 +327,34 @@ def test_unknown_suffix_is_refused(tmp_path: pathlib.Path) -> None:
         save(Value(1.0), tmp_path / "x.jpg")
 
 
-def test_missing_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) -> None:
-    """Without dot: to_dot and .dot files work; images and the stepper raise
-    GraphvizMissing naming the program and how to install it."""
+def test_missing_dot_draws_with_graphviz_pure(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    """Without dot on PATH, graphviz-pure (found beside this Python) draws .png and .svg;
+    a .pdf raises GraphvizMissing saying it needs dot."""
     monkeypatch.setenv("PATH", str(tmp_path))
+    y = lecture_neuron()["o"]
+    assert [r.name for r in render.renderers()] == ["graphviz-pure"]
+    assert save(y, tmp_path / "y.png", view="backward").read_bytes()[:4] == b"\x89PNG"
+    assert "<svg" in save(y, tmp_path / "y.svg").read_text(encoding="utf-8")
+    with pytest.raises(GraphvizMissing, match=r"\.pdf needs Graphviz's 'dot'.*save as \.svg or \.png"):
+        save(y, tmp_path / "y.pdf")
+
+
+def test_no_renderer_at_all(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) -> None:
+    """Without any renderer: to_dot and .dot files work; images and the stepper raise
+    GraphvizMissing naming both programs and how to install them."""
+    monkeypatch.setattr(render, "renderers", list)
     y = lecture_neuron()["o"]
     assert to_dot(y).startswith("digraph")
     assert save(y, tmp_path / "y.dot").read_text(encoding="utf-8") == to_dot(y)
     captions = [f["caption"] for f in scene(y)["views"]["backward"]["frames"]]
     assert captions[5].startswith("step 5  x1w1 = x1 × w1")  # the stepper's text needs no dot
     for name in ("y.png", "y.svg"):
-        with pytest.raises(GraphvizMissing, match=r"Graphviz's 'dot'.*apt-get install graphviz"):
+        with pytest.raises(
+            GraphvizMissing,
+            match=r"Graphviz's 'dot' program or graphviz-pure.*pip install graphviz-pure.*apt-get install graphviz",
+        ):
             save(y, tmp_path / name)
     assert "digraph" in save_stepper(y, tmp_path / "y.html").read_text(
         encoding="utf-8"
@@ -393,8 +410,34 @@ def test_gradcheck_report_marks_the_disagreeing_input() -> None:
     )
     assert [c.name for c in report.failures] == ["y"]
     dot = to_dot(report.root, view="backward", mark=report)
-    flagged = [line for line in dot.splitlines() if "✗" in line]
+    flagged = [line for line in dot.splitlines() if "≠" in line]
     assert len(flagged) == 1 and ">y<" in flagged[0].replace("<B>", "").replace("</B>", "")
     assert f"numeric {report.failures[0].numeric:.4g}" in flagged[0]
-    assert "✗" not in to_dot(report.root, view="backward")  # nothing marked without mark=
-    assert "✗ check" in to_dot(report.root, mark=[report.inputs[0]])
+    assert "≠" not in to_dot(report.root, view="backward")  # nothing marked without mark=
+    assert "≠ check" in to_dot(report.root, mark=[report.inputs[0]])
+
+
+@pytest.mark.parametrize("label", ["\x01", "a\nb", "tab\there", "\x00", "\x7f", "\ud800"])
+def test_control_characters_in_labels_render(label: str, tmp_path: pathlib.Path) -> None:
+    """A label with control characters (or a lone surrogate) renders, shown as escapes."""
+    x = Value(1.0, label=label)
+    y = x * 2
+    for view in ("forward", "backward"):
+        svg = save(y, tmp_path / "a.svg", view=view).read_text(encoding="utf-8")
+        assert "<svg" in svg
+    assert "\\" in to_dot(y) and label not in to_dot(y, step=1)
+
+
+def test_a_failing_renderer_is_a_render_error_with_its_message(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    """When dot fails, save raises microprop's RenderError carrying dot's stderr and status."""
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\necho 'Error: <stdin>: syntax error in line 3' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(
+        render.RenderError,
+        match=r"dot failed to render a \.svg \(exit status 3\): Error: <stdin>: syntax error",
+    ):
+        save(Value(1.0, label="x") * 2, tmp_path / "a.svg")

@@ -24,11 +24,20 @@ import graphviz
 from microprop.engine import Value
 
 from .dot import build
-from .render import GraphvizMissing, save
+from .render import GraphvizMissing, RenderError, save
 from .stepper import save_stepper
 from .walk import GraphTooLarge
 
-__all__ = ["GraphTooLarge", "GraphvizMissing", "Stepper", "draw", "save", "save_stepper", "to_dot"]
+__all__ = [
+    "GraphTooLarge",
+    "GraphvizMissing",
+    "RenderError",
+    "Stepper",
+    "draw",
+    "save",
+    "save_stepper",
+    "to_dot",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -19,7 +19,7 @@ import graphviz
 
 from microprop.engine import Value
 from microprop.i18n import language, ntr, tr
-from microprop.naming import num, shown
+from microprop.naming import FLAG, num, shown, visible
 
 from .frames import Frame, backward_frame, backward_pass, data_frame, final_frame
 from .theme import Theme, for_language, grad_color, grad_scale, is_flagged, legend_label, theme_named
@@ -46,9 +46,10 @@ def op_label(node: Value) -> str:
 
 
 def _esc(text: str) -> str:
-    """Text for an HTML-like label: markup escaped, and a zero-width space after each
-    backslash (dot reads ``\\N`` as the node's id even in HTML labels)."""
-    return html.escape(text, quote=True).replace("\\", "\\\u200b")
+    """Text for an HTML-like label: control characters shown as escapes, markup escaped,
+    and a zero-width space after each backslash (dot reads ``\\N`` as the node's id even
+    in HTML labels)."""
+    return html.escape(visible(text), quote=True).replace("\\", "\\\u200b")
 
 
 def _cell(text: str, fill: str, fg: str, bold: bool = False) -> str:
@@ -73,7 +74,7 @@ def _value_label(
     if status == "pending" or (status == "partial" and view == "forward"):
         fill, fg = theme.pending_fill, theme.pending_fg
     cells = [_cell(graph.names[node], fill, fg, bold=True)]
-    data_text = frame.text[i] if view == "forward" else shown(node.data)  # flagged: "-inf ⚠"
+    data_text = frame.text[i] if view == "forward" else shown(node.data)  # flagged: "-inf ‼"
     data_fill = theme.flag if is_flagged(node.data) and data_text != "?" else fill
     cells.append(_cell(tr("data {value}", value=data_text), data_fill, fg))
     if view == "backward":
@@ -86,7 +87,7 @@ def _value_label(
             gfill = grad_color(theme, g, scale)
         cells.append(_cell(tr("grad {value}", value=gtext), gfill, fg))
     if mark is not None:
-        cells.append(_cell(f"✗ {mark}", theme.flag, fg, bold=True))
+        cells.append(_cell(f"≠ {mark}", theme.flag, fg, bold=True))
     border = (
         f'BORDER="2" COLOR="{theme.accent}"'
         if status == "current" or mark is not None
@@ -333,7 +334,9 @@ def _digraph(
             flagged = any(w in ("nan", "inf", "-inf") for w in text.split())
             if text:  # padded, so the labels of two neighbouring edges don't run together
                 cell = (
-                    f'<TD BGCOLOR="{pal.flag}">{_esc(text)} ⚠</TD>' if flagged else f"<TD>{_esc(text)}</TD>"
+                    f'<TD BGCOLOR="{pal.flag}">{_esc(text)} {FLAG}</TD>'
+                    if flagged
+                    else f"<TD>{_esc(text)}</TD>"
                 )
                 attrs["label"] = f'<<TABLE BORDER="0" CELLPADDING="3"><TR>{cell}</TR></TABLE>>'
             if flagged:
@@ -352,5 +355,6 @@ def _digraph(
 
 
 def _esc_caption(line: str) -> str:
-    """A caption line for a Graphviz escString (backslashes and quotes kept literal)."""
-    return line.replace("\\", "\\\\")
+    """A caption line for a Graphviz escString (control characters shown as escapes,
+    backslashes and quotes kept literal)."""
+    return visible(line).replace("\\", "\\\\")

@@ -22,6 +22,8 @@ from microprop.i18n import current, tr
 #: (Debian's fonts-noto-cjk; `.ci/system-deps.sh hangul` installs it)
 KOREAN_FONT = "DejaVu Sans,Noto Sans CJK KR"
 
+from microprop.naming import FLAG
+
 
 @dataclass(frozen=True)
 class Theme:
@@ -49,6 +51,8 @@ class Theme:
     flag: str
     cluster_fill: str
     cluster_border: str
+    # DejaVu Sans for dot and the stepper page (which lays out in the browser with the
+    # same font); graphviz-pure, which has no metrics for it, draws Helvetica (its Arimo)
     font: str = "DejaVu Sans"
 
 
@@ -142,7 +146,7 @@ def legend_label(theme: Theme, scale: float, fmt: Callable[[float], str]) -> str
     return (
         f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" COLOR="{theme.border}">'
         f'<TR><TD COLSPAN="5" BORDER="0">{title}</TD></TR><TR>{cells}</TR>'
-        f'<TR><TD COLSPAN="5" BORDER="0" BGCOLOR="{theme.flag}">nan / inf ⚠</TD></TR></TABLE>>'
+        f'<TR><TD COLSPAN="5" BORDER="0" BGCOLOR="{theme.flag}">nan / inf {FLAG}</TD></TR></TABLE>>'
     )
 
 

@@ -12,7 +12,7 @@ import argparse
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from ..engine import Value
 from ..expr import FUNCTIONS, ExprError, build, parse_assignment, parse_program
@@ -130,6 +130,34 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+#: argparse's own error sentences (it words them in English), as catalogue messages
+_ARGPARSE_ERRORS = (
+    (re.compile(r"the following arguments are required: (?P<names>.*)"),
+     N_("the following arguments are required: {names}")),
+    (re.compile(r"argument (?P<option>[^:]+): invalid choice: (?P<value>.*) \(choose from (?P<choices>.*)\)"),
+     N_("argument {option}: invalid choice: {value} (choose from {choices})")),
+    (re.compile(r"argument (?P<option>[^:]+): expected one argument"),
+     N_("argument {option}: expected one argument")),
+    (re.compile(r"argument (?P<option>[^:]+): (?P<message>.*)"), N_("argument {option}: {message}")),
+    (re.compile(r"unrecognized arguments: (?P<arguments>.*)"), N_("unrecognized arguments: {arguments}")),
+)  # fmt: skip
+
+
+def argparse_error(message: str) -> str:
+    """argparse's English error ``message`` in the current language.
+
+    >>> from microprop.i18n import language
+    >>> with language("ko"):
+    ...     argparse_error("the following arguments are required: EXPR")
+    '다음 인수가 필요합니다: EXPR'
+    """
+    for pattern, template in _ARGPARSE_ERRORS:
+        match = pattern.fullmatch(message)
+        if match:
+            return tr(template, **match.groupdict())
+    return message
+
+
 class CommandParser(argparse.ArgumentParser):
     """A subcommand's parser that finds ``EXPR`` itself, so an expression starting with
     "-" (``-x*y``, ``--x``, ``-h*x``) is the expression, not an unknown option. The
@@ -153,6 +181,11 @@ class CommandParser(argparse.ArgumentParser):
         if getattr(parsed, "expr", None) == args[slot]:
             parsed.expr = expr
         return parsed, extra
+
+    def error(self, message: str) -> NoReturn:
+        """Usage, then ``PROG: error: MESSAGE`` in the current language; exit status 2."""
+        self.print_usage(sys.stderr)
+        self.exit(2, tr("{prog}: error: {message}", prog=self.prog, message=argparse_error(message)) + "\n")
 
 
 def expression_slot(parser: argparse.ArgumentParser, args: Sequence[str]) -> int | None:

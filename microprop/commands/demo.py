@@ -132,7 +132,7 @@ def _neuron_part(tour: Tour) -> None:
         for view in ("forward", "backward"):
             tour.written.append(viz.save(o, tour.out / f"neuron_{view}.png", view=view))
         tour.written.append(viz.save_stepper(o, tour.out / "neuron_stepper.html"))
-    except viz.GraphvizMissing as err:
+    except (viz.GraphvizMissing, viz.RenderError) as err:
         tour.skipped.append(tr("graph images and stepper page: {reason}", reason=err))
 
 

@@ -14,7 +14,9 @@ from ._common import add_expression_arguments, build_from_args, report_error, su
 DESCRIPTION = N_(
     """\
 Draw an expression's graph and write it to FILE; the format comes from FILE's
-suffix: .svg, .png, .pdf (these need Graphviz's dot program) or .dot (DOT text).
+suffix: .svg, .png, .pdf or .dot (DOT text). Images are drawn by Graphviz's dot
+program, or without it by graphviz-pure (installed with microprop; .svg and .png
+only: .pdf needs dot). 'microprop doctor' says which is there.
 Values are drawn as boxes (name | data), ops as ovals. With --backward each value
 also shows its grad and each edge into an op shows local × upstream = contribution.
 --step K draws backward step K as numbered by 'microprop step' (0 = before the
@@ -74,7 +76,8 @@ def _error(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the picture; 0 on success, 2 on bad input or when Graphviz is missing.
+    """Write the picture; 0 on success, 2 on bad input or when no renderer can draw the
+    format, 1 when the renderer (dot or graphviz-pure) fails (its message is printed).
 
     >>> import tempfile, os
     >>> out = os.path.join(tempfile.mkdtemp(), "xy.dot")
@@ -83,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     wrote .../xy.dot (backward view, 3 values)
     0
     """
-    from ..viz import GraphTooLarge, GraphvizMissing, save, save_stepper
+    from ..viz import GraphTooLarge, GraphvizMissing, RenderError, save, save_stepper
 
     try:
         root, _ = build_from_args(args.expr, args.assignments)
@@ -120,6 +123,9 @@ def run(args: argparse.Namespace) -> int:
                 what = tr("backward view") if view == "backward" else tr("forward view")
     except GraphvizMissing as err:
         return _error(str(err))
+    except RenderError as err:  # the renderer itself failed: not the learner's input
+        print(f"microprop: error: {err}", file=sys.stderr)
+        return 1
     except (ValueError, GraphTooLarge) as err:
         return _error(str(err))
     except OSError as err:
