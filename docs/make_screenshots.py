@@ -43,7 +43,7 @@ function model(state, kernel) {{
   const listeners = {{}};
   return {{ get: (k) => state[k], set: (k, v) => {{ state[k] = v; }},
     save_changes: async () => {{
-      const reply = JSON.parse(await window[kernel](JSON.stringify(state.values)));
+      const reply = JSON.parse(await window[kernel](JSON.stringify({{ values: state.values, quiz: state.quiz }})));
       for (const [k, v] of Object.entries(reply)) {{ state[k] = v; (listeners["change:" + k] || []).forEach((f) => f()); }}
     }},
     on: (ev, f) => {{ (listeners[ev] = listeners[ev] || []).push(f); }}, off: () => {{}} }};
@@ -51,8 +51,10 @@ function model(state, kernel) {{
 const esm = JSON.parse(document.getElementById("esm").textContent);
 const scenes = JSON.parse(document.getElementById("scenes").textContent);
 const widget = (await import(URL.createObjectURL(new Blob([esm], {{ type: "text/javascript" }})))).default;
-for (const id of ["a", "b"]) widget.render({{ model: model({{ scene: scenes[id], values: {{}}, error: "" }}, "kernel_" + id),
-                                            el: document.getElementById("out-" + id) }});
+for (const id of ["a", "b"]) {{
+  const state = {{ scene: scenes[id].scene, dot: scenes[id].dot, values: {{}}, quiz: false, error: "" }};
+  widget.render({{ model: model(state, "kernel_" + id), el: document.getElementById("out-" + id) }});
+}}
 </script></body></html>"""
 
 
@@ -72,14 +74,15 @@ def widget_png(browser) -> None:
     y.label = "y"
     widgets = {"a": Stepper(lecture_neuron()), "b": Stepper(y)}
     host = pathlib.Path(tempfile.mkdtemp()) / "host.html"
-    scenes = {k: w.scene for k, w in widgets.items()}
+    scenes = {k: {"scene": w.scene, "dot": w.dot} for k, w in widgets.items()}
     host.write_text(HOST.format(css=widgets["a"]._css, esm=to_json(widgets["a"]._esm), scenes=to_json(scenes)))
     tab = browser.new_page(viewport={"width": 1280, "height": 1000})
     for key, w in widgets.items():
 
-        def kernel(values: str, w: Stepper = w) -> str:
-            w.values = json.loads(values)
-            return json.dumps({"scene": w.scene, "error": w.error})
+        def kernel(state: str, w: Stepper = w) -> str:
+            request = json.loads(state)
+            w.quiz, w.values = request["quiz"], request["values"]
+            return json.dumps({"dot": w.dot, "scene": w.scene, "error": w.error})
 
         tab.expose_function(f"kernel_{key}", kernel)
     tab.goto(host.as_uri())

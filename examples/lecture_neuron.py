@@ -1,7 +1,7 @@
 """The neuron from the micrograd lecture: o = tanh(x1*w1 + x2*w2 + b), backward by hand,
 with its graph drawn forward (values) and backward (grads and each edge's contribution).
 
-Run: python examples/lecture_neuron.py [OUT_DIR]      (images need Graphviz's dot)
+Run: python examples/lecture_neuron.py [OUT_DIR]      (default: examples/output/lecture_neuron/)
 Published numbers: o = 0.7071; grads x1 -1.5, w1 1.0, x2 0.5, w2 0.0, b 0.5.
 """
 
@@ -12,6 +12,8 @@ import sys
 
 from microprop import Value
 from microprop.explain import explain
+
+OUT = pathlib.Path(__file__).resolve().parent / "output" / "lecture_neuron"
 
 
 def lecture_neuron() -> dict[str, Value]:
@@ -46,7 +48,7 @@ def render(o: Value, out_dir: str | pathlib.Path) -> list[pathlib.Path]:
     ]
 
 
-def main(out_dir: str = "lecture-neuron") -> None:
+def main(out_dir: str | pathlib.Path = OUT) -> None:
     """Print the step-by-step backward pass, then draw the graph."""
     nodes = lecture_neuron()
     print(explain(nodes["o"]))

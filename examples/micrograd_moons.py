@@ -129,6 +129,7 @@ def demo(steps: int = 100, out: str | None = None) -> list[float]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="micrograd's moons demo on microprop")
     parser.add_argument("--steps", type=int, default=100)
-    parser.add_argument("--out", default="micrograd-moons", help="folder for the two figures")
+    default = pathlib.Path(__file__).resolve().parent / "output" / "micrograd_moons"
+    parser.add_argument("--out", default=default, help=f"folder for the two figures (default: {default})")
     args = parser.parse_args()
     demo(args.steps, args.out)

@@ -3,7 +3,7 @@ fit the same small network (MLP(1, [16, 1]) with tanh) to y = sin(x) from the sa
 starting weights, and their loss curves go into one figure. A second panel shows each
 optimizer's path on d2l's ill-conditioned bowl f(x1, x2) = 0.1·x1² + 2·x2².
 
-Run: python examples/optimizers.py [--out optimizers.png] [--steps 300]
+Run: python examples/optimizers.py [--out examples/output/optimizers/optimizers.png] [--steps 300]
 """
 
 from __future__ import annotations
@@ -63,7 +63,10 @@ def bowl_path(opt_class, kwargs: dict, steps: int = 20) -> list[tuple[float, flo
     return path
 
 
-def compare(steps: int = 300, out: str | pathlib.Path = "optimizers.png") -> dict[str, list[float]]:
+OUT = pathlib.Path(__file__).resolve().parent / "output" / "optimizers" / "optimizers.png"
+
+
+def compare(steps: int = 300, out: str | pathlib.Path = OUT) -> dict[str, list[float]]:
     """Run every optimizer on both problems, draw the figure; the network's loss curves."""
     import matplotlib.pyplot as plt
     import numpy as np
@@ -85,6 +88,7 @@ def compare(steps: int = 300, out: str | pathlib.Path = "optimizers.png") -> dic
     right.set(xlabel="x₁", ylabel="x₂", title="20 steps on f = 0.1·x₁² + 2·x₂² from (-5, -2)")
     right.legend(fontsize=8)
     fig.tight_layout()
+    pathlib.Path(out).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=100)
     plt.close(fig)
     print(f"wrote {out}")
@@ -93,7 +97,7 @@ def compare(steps: int = 300, out: str | pathlib.Path = "optimizers.png") -> dic
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="optimizers side by side")
-    parser.add_argument("--out", default="optimizers.png")
+    parser.add_argument("--out", default=OUT)
     parser.add_argument("--steps", type=int, default=300)
     args = parser.parse_args()
     compare(args.steps, args.out)

@@ -107,11 +107,14 @@ class BadRequest(ValueError):
         self.detail = dict(detail or {})
 
 
-def evaluate(expr: Any, values: Any, lang: str | None = None) -> dict[str, Any]:
+def evaluate(
+    expr: Any, values: Any, lang: str | None = None, have: Any = None, quiz: Any = True
+) -> dict[str, Any]:
     """The scene of ``expr`` at ``values`` (inputs without a value get 1.0; values
     for names the expression doesn't use are ignored); ``BadRequest`` (400) with the
     parser's message and caret for a bad expression. Words in ``lang`` (default: the
-    language in effect).
+    language in effect). ``have`` and ``quiz`` as in ``microprop.viz.scene.scene``:
+    the page's layout key, and whether to add the quiz.
 
     >>> evaluate("n = x*w; o = tanh(n)", {"x": 2, "w": 0.5})["names"]
     {'v0': 'x', 'v1': 'w', 'v2': 'n', 'v3': 'o'}
@@ -121,10 +124,10 @@ def evaluate(expr: Any, values: Any, lang: str | None = None) -> dict[str, Any]:
     microprop.lab.BadRequest: syntax error: the expression ends too soon: a number or variable is missing at the end
     """
     with language(lang):
-        return _evaluate(expr, values)
+        return _evaluate(expr, values, have if isinstance(have, str) else None, quiz is not False)
 
 
-def _evaluate(expr: Any, values: Any) -> dict[str, Any]:
+def _evaluate(expr: Any, values: Any, have: str | None, quiz: bool) -> dict[str, Any]:
     if not isinstance(expr, str):
         raise BadRequest(400, "expr must be text")
     if not isinstance(values, dict):
@@ -148,7 +151,7 @@ def _evaluate(expr: Any, values: Any) -> dict[str, Any]:
         leaves[name] = Value(float(x) if math.isfinite(x) else x, label=name)
     root = program.evaluate(leaves)
     try:
-        return scene(root, leaves=list(leaves.values()), max_nodes=MAX_NODES)
+        return scene(root, leaves=list(leaves.values()), max_nodes=MAX_NODES, have=have, quiz=quiz)
     except GraphTooLarge as err:
         raise BadRequest(400, str(err)) from None
 
@@ -171,7 +174,8 @@ async def _body(request: Request) -> bytes:
 
 
 async def scene_endpoint(request: Request, lang: str = "en") -> Response:
-    """POST ``{"expr": ..., "values": {...}}`` -> the scene (its words in ``lang``), or an error as JSON."""
+    """POST ``{"expr": ..., "values": {...}, "have": layout key, "quiz": bool}`` -> the
+    scene (its words in ``lang``), or an error as JSON."""
     try:
         body = await _body(request)
         try:
@@ -180,7 +184,9 @@ async def scene_endpoint(request: Request, lang: str = "en") -> Response:
             raise BadRequest(400, "the request must be JSON: {expr, values}") from None
         if not isinstance(payload, dict):
             raise BadRequest(400, "the request must be a JSON object: {expr, values}")
-        data = evaluate(payload.get("expr"), payload.get("values", {}), lang)
+        data = evaluate(
+            payload.get("expr"), payload.get("values", {}), lang, payload.get("have"), payload.get("quiz")
+        )
     except BadRequest as err:
         return _error(err.status, str(err), **err.detail)
     return Response(to_json(data), media_type="application/json")

@@ -56,7 +56,10 @@ def test_mazur_published_values() -> None:
 def test_mazur_main_reports(capsys) -> None:
     """The script prints each value next to the post's and exits 0."""
     assert load_example("mazur").main([]) == 0
-    assert "all published values reproduced" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "E after 1 = 0.291027774   (the post prints 0.291027924)" in out
+    assert "its 0.291027924 is not the error of the weights it prints" in out
+    assert "all published values reproduced" in out
 
 
 def test_micrograd_moons(tmp_path: pathlib.Path, capsys) -> None:
@@ -207,6 +210,7 @@ def test_rnn_bptt(tmp_path: pathlib.Path, dot_program: str) -> None:
     assert example.main(["--out", str(tmp_path)]) == 0
     for name in ("rnn_bptt.png", "rnn_bptt_graph.png"):
         assert (tmp_path / name).read_bytes().startswith(PNG)
+
 
 def test_digits_batched_replay(tmp_path: pathlib.Path) -> None:
     """The digits MLP, one sample's graph replayed per minibatch: above 93% of the held-out

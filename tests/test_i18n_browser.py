@@ -173,23 +173,15 @@ def test_lab_in_korean(browser, lab_url: str, artifacts_dir: str) -> None:
 def test_widget_in_korean(browser, tmp_path: pathlib.Path, artifacts_dir: str) -> None:
     """Stepper(o, lang="ko") draws Korean words, and stays Korean after a leaf changes."""
     pytest.importorskip("anywidget")
-    import json
-
-    from test_widget import HOST, neuron
+    from test_widget import host_page, kernel, neuron
 
     from microprop.viz import Stepper
-    from microprop.viz.scene import to_json
 
     widgets = {"a": Stepper(neuron(), lang="ko"), "b": Stepper(neuron(), lang="ko")}
-    page = HOST.format(
-        css=widgets["a"]._css,
-        esm=to_json(widgets["a"]._esm),
-        scenes=to_json({k: w.scene for k, w in widgets.items()}),
-    )
-    (tmp_path / "host.html").write_text(page, encoding="utf-8")
+    (tmp_path / "host.html").write_text(host_page(widgets), encoding="utf-8")
     tab = open_tab(browser, "about:blank", local=("file:", "blob:", "about:"))
     for k, w in widgets.items():
-        tab.expose_function(f"kernel_{k}", lambda values, w=w: json.dumps(_answer(w, values)))
+        tab.expose_function(f"kernel_{k}", kernel(w))
     tab.goto((tmp_path / "host.html").as_uri())
     tab.wait_for_selector("#out-a .mp-pane:not([hidden]) svg g.node", timeout=30_000)
     assert tab.locator("#out-a .mp-bar button").all_text_contents()[:3] == ["순전파", "역전파", "퀴즈"]
@@ -202,7 +194,3 @@ def test_widget_in_korean(browser, tmp_path: pathlib.Path, artifacts_dir: str) -
     assert tab.errors == []
     tab.close()
 
-
-def _answer(widget, values: str) -> dict:
-    widget.values = __import__("json").loads(values)
-    return {"scene": widget.scene, "error": widget.error}

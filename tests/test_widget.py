@@ -29,9 +29,10 @@ def test_values_change_leaves_and_scene() -> None:
     nodes = lecture_neuron()
     w = Stepper(nodes["o"])
     shape = w.scene["shape"]
+    w.quiz = True  # the front end's quiz mode asks for the questions
     w.values = {"x1": 1.0}
     assert nodes["x1"].data == 1.0 and nodes["n"].data == pytest.approx(-3.0 + 6.8813735870195432)
-    assert w.scene["shape"] == shape and w.error == ""
+    assert w.scene["shape"] == shape and w.error == "" and "dot" not in w.scene
     grads = {q["name"]: q["shown"] for q in w.scene["quiz"]}
     assert grads["w1"] == fmt((1 - nodes["o"].data ** 2) * 1.0)
 
@@ -80,7 +81,7 @@ function model(state, kernel) {{
     get: (k) => state[k],
     set: (k, v) => {{ state[k] = v; }},
     save_changes: async () => {{
-      const reply = JSON.parse(await window[kernel](JSON.stringify(state.values)));
+      const reply = JSON.parse(await window[kernel](JSON.stringify({{ values: state.values, quiz: state.quiz }})));
       for (const [k, v] of Object.entries(reply)) {{
         state[k] = v; (listeners["change:" + k] || []).forEach((f) => f());
       }}
@@ -94,10 +95,32 @@ const scenes = JSON.parse(document.getElementById("scenes").textContent);
 const widget = (await import(URL.createObjectURL(new Blob([esm], {{ type: "text/javascript" }})))).default;
 for (const id of ["a", "b"]) {{
   const el = document.getElementById("out-" + id);
-  widget.render({{ model: model({{ scene: scenes[id], values: {{}}, error: "" }}, "kernel_" + id), el: el }});
+  const s = scenes[id];
+  widget.render({{ model: model({{ scene: s.scene, dot: s.dot, values: {{}}, quiz: false, error: "" }}, "kernel_" + id), el: el }});
 }}
 window.rendered = true;
 </script></body></html>"""
+
+
+def host_page(widgets: dict) -> str:
+    """The stand-in notebook page for widgets ``a`` and ``b``."""
+    return HOST.format(
+        css=widgets["a"]._css,
+        esm=to_json(widgets["a"]._esm),
+        scenes=to_json({k: {"scene": w.scene, "dot": w.dot} for k, w in widgets.items()}),
+    )
+
+
+def kernel(w):
+    """The kernel's side of the stand-in: apply the front end's state, answer with the model's."""
+
+    def handle(state: str) -> str:
+        state = json.loads(state)
+        w.quiz = state["quiz"]
+        w.values = state["values"]
+        return json.dumps({"dot": w.dot, "scene": w.scene, "error": w.error})
+
+    return handle
 
 
 @pytest.fixture(scope="module")
@@ -110,20 +133,8 @@ def browser():
 def host(browser, tmp_path: pathlib.Path):
     """Two Stepper widgets (two lecture neurons) in one page, each with its own kernel."""
     widgets = {"a": Stepper(neuron()), "b": Stepper(neuron())}
-    page = HOST.format(
-        css=widgets["a"]._css,
-        esm=to_json(widgets["a"]._esm),
-        scenes=to_json({k: w.scene for k, w in widgets.items()}),
-    )
-    (tmp_path / "host.html").write_text(page, encoding="utf-8")
+    (tmp_path / "host.html").write_text(host_page(widgets), encoding="utf-8")
     tab = open_tab(browser, "about:blank", local=("file:", "blob:", "about:"))
-
-    def kernel(w):
-        def handle(values: str) -> str:
-            w.values = json.loads(values)
-            return json.dumps({"scene": w.scene, "error": w.error})
-
-        return handle
 
     for k, w in widgets.items():
         tab.expose_function(f"kernel_{k}", kernel(w))

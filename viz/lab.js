@@ -12,6 +12,7 @@
   let stepper = null;
   let busy = false;
   let queued = null;
+  let layout = null; // the layout the page has drawn: the server leaves its DOT out
 
   // state in the hash: #expr=...&view=backward&step=3&v.x1=2&v.w1=-3
   function readHash() {
@@ -34,13 +35,15 @@
     if (busy) { queued = request; return Promise.resolve(); } // only the latest waits
     busy = true;
     return fetch("/api/scene?token=" + encodeURIComponent(token), {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(request),
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(Object.assign({ have: layout, quiz: stepper.state().quiz }, request)),
     }).then((r) => r.json().then((body) => ({ ok: r.ok, body: body })))
       .then(({ ok, body }) => {
         if (!ok) { stepper.showError(body.pretty || body.error); return; }
         expr = request.expr;
         values = {};
         for (const leaf of body.leaves) values[leaf.name] = typeof leaf.value === "string" ? Number(leaf.value.replace("inf", "Infinity")) : leaf.value;
+        layout = body.layout;
         const pending = stepper.update(body);
         const s = stepper.state();
         writeHash(s.view, s.frame);
@@ -68,12 +71,13 @@
   const state = readHash();
   fetch("/api/scene?token=" + encodeURIComponent(token), {
     method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ expr: expr, values: values }),
+    body: JSON.stringify({ expr: expr, values: values, quiz: false }),
   }).then((r) => r.json()).then((first) => {
     exprBox.value = expr;
+    layout = first.layout;
     stepper = micropropStepper.mount(document.getElementById("stepper"), first, {
       Viz: MicropropViz,
-      onLeaf: (v) => ask({ expr: expr, values: v }),
+      onLeaf: (v, quiz) => ask({ expr: expr, values: v, quiz: quiz }),
     });
     stepper.listen((s) => writeHash(s.view, s.frame));
     document.body.dataset.ready = "true";

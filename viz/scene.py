@@ -5,8 +5,11 @@ so no ``dot`` program is needed), the frames of ``microprop.viz.frames`` keyed b
 SVG ids (frame 0 in full, later frames only what changed), the numbers that change
 when a leaf changes (data, edge labels, grad colours), the leaves a learner may edit,
 and the quiz questions. The stepper page, the notebook widget and the lab all send
-the same scene to the same front end. ``shape`` identifies the layout: two scenes
-with the same shape differ only in numbers, which the page updates in place.
+the same scene to the same front end. The frames are ``viz.frames``' frames, built
+step by step in time linear in the graph (a live update of a 200-node graph takes tens
+of milliseconds; tests check them against the full frames). ``layout`` identifies the
+drawing: two scenes with the same key differ only in numbers, which the page rewrites
+in place.
 
 >>> from microprop import Value
 >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
@@ -28,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from microprop.engine import Value
-from microprop.explain import fmt, grad_derivation
+from microprop.explain import BackwardStep, fmt, forward_steps, grad_derivation, seed_line
 from microprop.i18n import N_, language, template, tr
 from microprop.naming import num
 
@@ -36,12 +39,10 @@ from .dot import digraph_for
 from .frames import (
     BackwardPass,
     Frame,
-    backward_frames,
     backward_pass,
     data_frame,
     edge_label,
     final_frame,
-    forward_frames,
     shown,
 )
 from .theme import grad_color, grad_scale, theme_named
@@ -87,6 +88,7 @@ UI = {
         "← → step · space play · Home/End first/last · f/b forward/backward · q quiz · p projector · drag to pan"
     ),
     "layout_error": N_("the graph could not be laid out: {error}"),
+    "loading_questions": N_("loading the questions…"),
     "slider": N_("{name} slider"),
 }
 
@@ -101,52 +103,124 @@ def ui_text() -> dict[str, str]:
     return {key: template(message) for key, message in UI.items()}
 
 
-def _frame_json(graph: Graph, frames: list[Frame], edges: bool) -> list[dict[str, Any]]:
-    """Frames keyed by SVG ids: frame 0 in full, later frames only what changed."""
-    out: list[dict[str, Any]] = []
-    prev: dict[str, dict[str, Any]] = {"text": {}, "status": {}, "edges": {}}
-    for frame in frames:
-        full: dict[str, dict[str, Any]] = {
-            "text": {graph.node_id(i): t for i, t in frame.text.items()},
-            "status": {graph.node_id(i): s for i, s in frame.status.items()},
-            "edges": {e.id: e.index in frame.edge_text for e in graph.edges} if edges else {},
-        }
-        entry: dict[str, Any] = {
-            "caption": frame.caption,
-            "current": None if frame.current is None else graph.node_id(frame.current),
-            "hot": [graph.edges[e].id for e in frame.hot],
-        }
-        for key, values in full.items():
-            changed = {k: v for k, v in values.items() if prev[key].get(k) != v}
-            if changed:
-                entry[key] = changed
-        out.append(entry)
-        prev = full
-    return out
-
-
 ROOM = 9  # characters the layout leaves for a number ("-0.001234"), so most changes fit in place
+PARTIAL = " + ?"  # a grad still waiting for contributions: "1.649 + ?"
 FIGURE_SPACE = "\u2007"  # as wide as a digit
 
 
-def _room(number: str) -> str:
-    return number + FIGURE_SPACE * (ROOM - len(number))
+def _pad(text: str, room: int) -> str:
+    return text + FIGURE_SPACE * (room - len(text))
 
 
-def _widest(frames: list[Frame], base: Frame, bp: BackwardPass | None = None) -> Frame:
-    """``base`` with each node's text the longest it gets in any frame, and every number
-    (edge labels too) given room for ``ROOM`` characters, so the layout fits the numbers
-    a leaf change writes into it; the front end writes the real texts after layout."""
-    text = {i: max([_room(t), *(f.text[i] for f in frames)], key=len) for i, t in base.text.items()}
-    edge_text = base.edge_text
-    if bp is not None:
-        edge_text = {e: "{} × {} = {}".format(*(_room(num(x)) for x in v)) for e, v in bp.edge_values.items()}
-    return Frame(base.caption, base.current, base.hot, text, base.status, edge_text)
+class _Diffs:
+    """Frames as the page gets them: frame 0 in full, then per frame only what changed
+    (the same data as ``_frame_json(graph, frames)`` of the full ``Frame`` list, built in
+    time linear in the graph plus the changes, so a 200-node graph takes milliseconds).
+    Tracks each cell's longest text, which the layout must leave room for."""
+
+    def __init__(
+        self, graph: Graph, text: dict[int, str], status: dict[int, str], edges: dict[str, bool]
+    ) -> None:
+        self.graph = graph
+        self.text, self.status, self.edges = dict(text), dict(status), edges
+        self.widest = {i: len(t) for i, t in text.items()}
+        self.frames: list[dict[str, Any]] = []
+
+    def first(self, caption: str, current: int | None, hot: Iterable[int]) -> None:
+        entry = self._entry(caption, current, hot)
+        node_id = self.graph.node_id
+        for key, values in (("text", self.text), ("status", self.status)):
+            if values:
+                entry[key] = {node_id(i): v for i, v in values.items()}
+        if self.edges:
+            entry["edges"] = dict(self.edges)
+        self.frames.append(entry)
+
+    def next(self, caption: str, current: int | None, hot: Iterable[int], text: dict[int, str],
+             status: dict[int, str], edges: Iterable[str] = ()) -> None:  # fmt: skip
+        entry = self._entry(caption, current, hot)
+        node_id = self.graph.node_id
+        changed_text = {node_id(i): t for i, t in text.items() if self.text[i] != t}
+        changed_status = {node_id(i): v for i, v in status.items() if self.status[i] != v}
+        changed_edges = {e: True for e in edges if not self.edges[e]}
+        self.text.update(text)
+        self.status.update(status)
+        self.edges.update(changed_edges)
+        for i, t in text.items():
+            self.widest[i] = max(self.widest[i], len(t))
+        for key, values in (("text", changed_text), ("status", changed_status), ("edges", changed_edges)):
+            if values:
+                entry[key] = values
+        self.frames.append(entry)
+
+    def _entry(self, caption: str, current: int | None, hot: Iterable[int]) -> dict[str, Any]:
+        return {
+            "caption": caption,
+            "current": None if current is None else self.graph.node_id(current),
+            "hot": [self.graph.edges[e].id for e in hot],
+        }
 
 
-def _data_room(dot: str) -> str:
-    """The backward view draws each node's data from the graph: give it room too."""
-    return re.sub(r'(<FONT COLOR="[^"]*">data )([^<]*)(</FONT>)', lambda m: m[1] + _room(m[2]) + m[3], dot)
+def _forward_diffs(graph: Graph) -> _Diffs:
+    """``forward_frames(graph)`` as diffs: node k computed at frame k, its edges hot."""
+    steps = forward_steps(graph.nodes[-1], dict(graph.names))
+    n = len(graph.nodes)
+    into: list[list[int]] = [[] for _ in range(n)]
+    for e in graph.edges:
+        into[e.child].append(e.index)
+    text = {i: shown(graph.nodes[i].data) if i == 0 else "?" for i in range(n)}
+    status = {i: "current" if i == 0 else "pending" for i in range(n)}
+    diffs = _Diffs(graph, text, status, {})
+    diffs.first(steps[0].text(), 0, into[0])
+    for k in range(1, n):
+        diffs.next(steps[k].text(), k, into[k], {k: shown(graph.nodes[k].data)}, {k - 1: "", k: "current"})
+    return diffs
+
+
+def _backward_diffs(graph: Graph, root: Value, bp: BackwardPass) -> tuple[_Diffs, list[tuple[int, int]]]:
+    """``backward_frames(graph, root, bp)`` as diffs, and when each grad is complete:
+    (step, node index) in the order a quiz asks them."""
+    n = len(graph.nodes)
+    consumers, received, sums = [0] * n, [0] * n, [0.0] * n
+    for e in graph.edges:
+        consumers[e.parent] += 1
+    root_i = graph.index[root]
+    text = {i: shown(bp.grads[i]) if i == root_i else "?" for i in range(n)}
+    status = {i: "" if i == root_i else "pending" for i in range(n)}
+    diffs = _Diffs(graph, text, status, {e.id: False for e in graph.edges})
+    diffs.first(seed_line(graph.names[root], bp.grads[root_i]), None, ())
+    sent: list[list[int]] = [[] for _ in range(len(bp.steps) + 1)]
+    for index, k in bp.edge_step.items():  # in step order, so sums add up as the engine's did
+        sent[k].append(index)
+    done: list[tuple[int, int]] = []
+    previous: int | None = None
+    for k in range(1, len(bp.steps) + 1):
+        current = graph.index[bp.steps[k - 1].node]
+        changed_text, changed_status = {}, {}
+        completed = []
+        for index in sent[k]:
+            p = graph.edges[index].parent
+            received[p] += 1
+            sums[p] += bp.edge_values[index][2]
+            if received[p] == consumers[p]:
+                changed_text[p], changed_status[p] = shown(sums[p]), ""
+                completed.append(p)
+            else:
+                changed_text[p], changed_status[p] = f"{shown(sums[p])}{PARTIAL}", "partial"
+        if previous is not None:
+            changed_status[previous] = ""  # its grad was complete when its step came
+        changed_status[current] = "current"
+        diffs.next(
+            bp.steps[k - 1].text(),
+            current,
+            sent[k],
+            changed_text,
+            changed_status,
+            (graph.edges[e].id for e in sent[k]),
+        )
+        done += [(k, p) for p in sorted(set(completed))]
+        previous = current
+    return diffs, done
 
 
 def _shape(graph: Graph, theme: str, rankdir: str) -> str:
@@ -158,35 +232,37 @@ def _shape(graph: Graph, theme: str, rankdir: str) -> str:
     return hashlib.sha1(json.dumps([theme, rankdir, rows]).encode()).hexdigest()[:16]
 
 
-def _quiz(graph: Graph, bp: BackwardPass, backward: list[Frame]) -> list[dict[str, Any]]:
+def _quiz(graph: Graph, bp: BackwardPass, done: list[tuple[int, int]]) -> list[dict[str, Any]]:
     """One question per grad, asked before the step that completes it: the answer, the
     explainer's derivation, and the likely slips (value -> ``microprop quiz``'s hint)."""
     from microprop.commands.quiz import hint  # the CLI quiz's hints, one source
 
+    steps_of: dict[int, list[BackwardStep]] = {}  # each node's steps: the ones that sent it a grad
+    for step in bp.steps:
+        for p in {graph.index[c.parent] for c in step.contributions}:
+            steps_of.setdefault(p, []).append(step)
     saved = [v.grad for v in graph.nodes]
     questions = []
     try:
         for v, g in zip(graph.nodes, bp.grads):
             v.grad = g  # hint() compares against the node's grad
-        for k in range(1, len(backward)):
-            for i in range(len(graph.nodes)):
-                if "?" in backward[k - 1].text[i] and "?" not in backward[k].text[i]:
-                    node, truth = graph.nodes[i], bp.grads[i]
-                    received = [c for s in bp.steps for c in s.contributions if c.parent is node]
-                    total = sum(c.value for c in received)
-                    guesses = {-truth, node.data}
-                    for c in received:
-                        guesses.update((c.value, total - c.value, c.local, c.upstream))
-                    slips = []
-                    for guess in sorted(guesses):
-                        text = hint(guess, node, bp.steps, QUIZ_RTOL) if math.isfinite(guess) else ""
-                        if text and not math.isclose(guess, truth, rel_tol=QUIZ_RTOL, abs_tol=1e-9):
-                            slips.append([guess, text])
-                    questions.append({
-                        "step": k, "id": graph.node_id(i), "name": graph.names[node],
-                        "truth": truth if math.isfinite(truth) else str(truth), "shown": fmt(truth),
-                        "derivation": grad_derivation(bp.steps, node, graph.names[node]), "slips": slips,
-                    })  # fmt: skip
+        for k, i in done:
+            node, truth, steps = graph.nodes[i], bp.grads[i], steps_of.get(i, [])
+            received = [c for s in steps for c in s.contributions if c.parent is node]
+            total = sum(c.value for c in received)
+            guesses = {-truth, node.data}
+            for c in received:
+                guesses.update((c.value, total - c.value, c.local, c.upstream))
+            slips = []
+            for guess in sorted(g for g in guesses if math.isfinite(g)):
+                text = hint(guess, node, steps, QUIZ_RTOL)
+                if text and not math.isclose(guess, truth, rel_tol=QUIZ_RTOL, abs_tol=1e-9):
+                    slips.append([guess, text])
+            questions.append({
+                "step": k, "id": graph.node_id(i), "name": graph.names[node],
+                "truth": truth if math.isfinite(truth) else str(truth), "shown": fmt(truth),
+                "derivation": grad_derivation(steps, node, graph.names[node]), "slips": slips,
+            })  # fmt: skip
     finally:
         for v, g in zip(graph.nodes, saved):
             v.grad = g
@@ -201,6 +277,13 @@ def printable(name: str) -> str:
     'a␁b␡'
     """
     return "".join(chr(0x2400 + ord(c)) if ord(c) < 32 else "␡" if c == "\x7f" else c for c in name)
+
+
+def _data_room(dot: str) -> str:
+    """The backward view draws each node's data from the graph: give it room too."""
+    return re.sub(
+        r'(<FONT COLOR="[^"]*">data )([^<]*)(</FONT>)', lambda m: m[1] + _pad(m[2], ROOM) + m[3], dot
+    )
 
 
 def _backward_dot(graph: Graph, frame: Frame, theme: str, rankdir: str, bp: BackwardPass) -> str:
@@ -218,6 +301,8 @@ def scene(
     theme: str = "light",
     rankdir: str = "LR",
     max_nodes: int = 400,
+    have: str | None = None,
+    quiz: bool = True,
     lang: str | None = None,
 ) -> dict[str, Any]:
     """The scene of ``root`` as JSON-ready data (see the module docstring), its words
@@ -225,6 +310,8 @@ def scene(
     in effect).
 
     ``leaves``: the inputs a learner may change (default: every leaf with a label).
+    ``have``: the ``layout`` key of the scene the page shows; when the new scene lays
+    out the same, its DOT is left out (the page keeps its drawing and rewrites numbers).
     The graph's grads are left as they were. Above ``max_nodes`` nodes the stepper
     would be unreadable: ``GraphTooLarge`` says what to do.
 
@@ -234,7 +321,8 @@ def scene(
     (['a'], {'v0': '2.0'})
     """
     with language(lang) as chosen:
-        return {**_scene(root, leaves, names, theme, rankdir, max_nodes), "lang": chosen, "ui": ui_text()}
+        data = _scene(root, leaves, names, theme, rankdir, max_nodes, have, quiz)
+        return {**data, "lang": chosen, "ui": ui_text()}
 
 
 def _scene(
@@ -244,6 +332,8 @@ def _scene(
     theme: str,
     rankdir: str,
     max_nodes: int,
+    have: str | None,
+    quiz: bool,
 ) -> dict[str, Any]:
     size = len(root.topo_order())
     if size > max_nodes:
@@ -260,27 +350,27 @@ def _scene(
     graph = walk(root, max_nodes=size, names=names)
     graph.names = {v: printable(n) for v, n in graph.names.items()}
     bp = backward_pass(graph, root)
-    forward, backward = forward_frames(graph), backward_frames(graph, root, bp)
+    forward, (backward, done) = _forward_diffs(graph), _backward_diffs(graph, root, bp)
     editable = [v for v in graph.nodes if v.op is None and v.label] if leaves is None else list(leaves)
     scale = grad_scale(bp.grads)
+    shape = _shape(graph, theme, rankdir)
+    layout, dot = _layout(graph, bp, forward, backward, shape, theme, rankdir, have)
     return {
-        "shape": _shape(graph, theme, rankdir),
+        "shape": shape,
+        "layout": layout,
+        **({"dot": dot} if dot else {}),
         "theme": pal.name,
-        "start": "backward" if len(backward) > 1 else "forward",
-        "dot": {
-            "forward": digraph_for(graph, "forward", _widest(forward, data_frame(graph)), theme, rankdir, None).source,
-            "backward": _backward_dot(graph, _widest(backward, final_frame(graph, bp), bp), theme, rankdir, bp),
-        },
+        "start": "backward" if len(backward.frames) > 1 else "forward",
         "views": {
             "forward": {
                 "prefix": tr("data {value}", value=""),
                 "label": tr("forward step"),
-                "frames": _frame_json(graph, forward, False),
+                "frames": forward.frames,
             },
             "backward": {
                 "prefix": tr("grad {value}", value=""),
                 "label": tr("backward step"),
-                "frames": _frame_json(graph, backward, True),
+                "frames": backward.frames,
             },
         },
         "data": {graph.node_id(i): shown(v.data) for i, v in enumerate(graph.nodes)},
@@ -293,8 +383,57 @@ def _scene(
             for v in editable
             if v in graph.index
         ],
-        "quiz": _quiz(graph, bp, backward),
-    }  # fmt: skip
+        "quiz": _quiz(graph, bp, done) if quiz else None,
+    }
+
+
+def _layout(
+    graph: Graph,
+    bp: BackwardPass,
+    forward: _Diffs,
+    backward: _Diffs,
+    shape: str,
+    theme: str,
+    rankdir: str,
+    have: str | None,
+) -> tuple[str, dict[str, str] | None]:
+    """The layout's key and, unless the page already has that layout (``have``), both
+    views' DOT. Each cell is laid out ``ROOM`` characters wide (a grad that may show
+    "+ ?" wider), so the layout depends on the structure alone, and numbers changing
+    within that room keep the key; a longer number widens its cell and changes the key."""
+    consumers = [0] * len(graph.nodes)
+    for e in graph.edges:
+        consumers[e.parent] += 1
+    data_room = {i: max(ROOM, forward.widest[i]) for i in forward.widest}
+    grad_room = {
+        i: max(ROOM + (len(PARTIAL) if c > 1 else 0), backward.widest[i]) for i, c in enumerate(consumers)
+    }
+    numbers = [num(x) for v in bp.edge_values.values() for x in v] + [shown(v.data) for v in graph.nodes]
+    wide = [data_room[i] for i in data_room if data_room[i] > ROOM]
+    wide += [
+        grad_room[i] for i, c in enumerate(consumers) if grad_room[i] > ROOM + (len(PARTIAL) if c > 1 else 0)
+    ]
+    wide += [len(t) for t in numbers if len(t) > ROOM]
+    key = (
+        shape
+        if not wide
+        else f"{shape}:{hashlib.sha1(json.dumps([data_room, grad_room, numbers]).encode()).hexdigest()[:8]}"
+    )
+    if key == have:
+        return key, None
+    text_f = {i: _pad(shown(v.data), data_room[i]) for i, v in enumerate(graph.nodes)}
+    final = final_frame(graph, bp)
+    text_b = {i: _pad(t, grad_room[i]) for i, t in final.text.items()}
+    edge_text = {
+        e: "{} × {} = {}".format(*(_pad(num(x), ROOM) for x in v)) for e, v in bp.edge_values.items()
+    }
+    base = data_frame(graph)
+    layout_f = Frame("", None, (), text_f, base.status)
+    layout_b = Frame("", None, (), text_b, final.status, edge_text)
+    return key, {
+        "forward": digraph_for(graph, "forward", layout_f, theme, rankdir, None).source,
+        "backward": _backward_dot(graph, layout_b, theme, rankdir, bp),
+    }
 
 
 def _json_float(x: float) -> float | str:

@@ -4,7 +4,9 @@
 // scene's DOT out with Graphviz in WebAssembly (options.Viz, the vendored viz.js).
 // Scenes come from microprop.viz.scene: frames keyed by SVG ids, frame 0 in full,
 // then what changed. update(scene) with the same shape only rewrites numbers.
-// options.onLeaf(values) is called when a leaf's field changes (widget, lab).
+// options.onLeaf(values, quiz) is called when a leaf's field changes (widget, lab):
+// the host answers with update(scene); scenes carry quiz questions only when asked
+// (quiz true), since the hints cost more than the rest of a live update.
 var micropropStepper = (function () {
   "use strict";
   const STATUS = ["current", "pending", "partial"];
@@ -53,7 +55,7 @@ var micropropStepper = (function () {
     let view = data.start;
     const pos = { forward: 0, backward: 0 };
     let dom = null; // per view: svg, nodes, edges
-    let shape = null;
+    let laidOut = null; // the layout key of the drawing
     let timer = null;
     let projector = !!opts.projector;
     let quizOn = false;
@@ -137,7 +139,6 @@ var micropropStepper = (function () {
           let p = changing && changing.previousElementSibling;
           while (p && p.tagName.toLowerCase() !== "polygon") p = p.previousElementSibling;
           if (p) p.classList.add("mp-changing");
-          for (const t of [entry.data, entry.grad]) if (t) t.dataset.room = String(t.textContent.length);
         }
         if (/^o\d+$/.test(g.id)) g.classList.add("op");
         nodes[g.id] = entry;
@@ -146,7 +147,6 @@ var micropropStepper = (function () {
       svg.querySelectorAll("g.edge").forEach((g) => {
         const label = g.querySelector("text");
         if (label) {
-          label.dataset.room = String(label.textContent.length);
           const p = label.previousElementSibling;
           if (p && p.tagName.toLowerCase() === "polygon") p.classList.add("mp-label-bg");
         }
@@ -166,9 +166,9 @@ var micropropStepper = (function () {
     }
 
     function relayout() {
-      const want = data.shape;
+      const want = data.layout;
       return Promise.all(["forward", "backward"].map((v) => layout(opts.Viz, data.dot[v]))).then((svgs) => {
-        if (data.shape !== want) return; // a newer scene arrived meanwhile
+        if (data.layout !== want) return; // a newer scene arrived meanwhile
         dom = {};
         ["forward", "backward"].forEach((v, i) => {
           const svg = svgs[i];
@@ -178,7 +178,7 @@ var micropropStepper = (function () {
           ui.panes[v].replaceChildren(svg);
           dom[v] = indexView(v, svg);
         });
-        shape = want;
+        laidOut = want;
         el.dataset.layouts = String(Number(el.dataset.layouts || 0) + 1);
         testids();
         fit();
@@ -224,10 +224,8 @@ var micropropStepper = (function () {
       return s;
     }
 
-    let overflow = false;
     function setText(t, text) {
       if (t.textContent !== text) t.textContent = text;
-      if (text.length > Number(t.dataset.room || 0)) { overflow = true; el.dataset.grew = text; }
     }
 
     function render() {
@@ -250,7 +248,6 @@ var micropropStepper = (function () {
       ui.legend.hidden = view !== "backward";
       ui.quizBox.hidden = !(quizOn && view === "backward");
       if (!dom) return;
-      overflow = false;
       const d = dom[view];
       const other = dom[view === "forward" ? "backward" : "forward"];
       for (const [id, entry] of Object.entries(other.nodes)) { // numbers in the hidden view
@@ -277,11 +274,6 @@ var micropropStepper = (function () {
       }
       const hot = s.current ? s.hot.concat(["r" + s.current.slice(1)]) : s.hot;
       hot.forEach((id) => { if (d.edges[id]) d.edges[id].g.classList.add("hot"); });
-      if (overflow) { // a number grew past the room the layout left: lay out again
-        shape = null;
-        relayout();
-        return;
-      }
       if (userMoved && s.current && d.nodes[s.current]) reveal(d.nodes[s.current].g);
       renderQuiz();
       if (onState) onState({ view: view, frame: pos[view] });
@@ -306,7 +298,7 @@ var micropropStepper = (function () {
     // ---- quiz: each grad typed before the step that reveals it ----
     function pendingQuestion() {
       if (!quizOn || view !== "backward") return null;
-      const q = data.quiz[quizIndex];
+      const q = (data.quiz || [])[quizIndex];
       return q && q.step === pos.backward + 1 ? q : null;
     }
 
@@ -319,6 +311,9 @@ var micropropStepper = (function () {
         ui.answer.disabled = ui.check.disabled = ui.reveal.disabled = false;
         ui.next.disabled = true;
         ui.next.title = T.answer_first;
+      } else if (!data.quiz) {
+        ui.question.textContent = T.loading_questions || "…";
+        ui.answer.disabled = ui.check.disabled = ui.reveal.disabled = true;
       } else {
         ui.question.textContent = pos.backward === data.views.backward.frames.length - 1
           ? T.done : T.no_new_grad;
@@ -367,14 +362,16 @@ var micropropStepper = (function () {
     }
 
     function syncQuiz() { // questions before the current step count as done
-      quizIndex = data.quiz.findIndex((q) => q.step > pos.backward);
-      if (quizIndex < 0) quizIndex = data.quiz.length;
+      const quiz = data.quiz || [];
+      quizIndex = quiz.findIndex((q) => q.step > pos.backward);
+      if (quizIndex < 0) quizIndex = quiz.length;
     }
 
     function setQuiz(on) {
       quizOn = on;
       ui.quiz.setAttribute("aria-pressed", String(on));
       ui.feedback.textContent = "";
+      if (on && !data.quiz && opts.onLeaf) changed(); // ask the host for the questions
       if (on) {
         if (view !== "backward") view = "backward";
         pos.backward = 0;
@@ -460,11 +457,12 @@ var micropropStepper = (function () {
     function changed() {
       const values = leafValues();
       if (Object.values(values).some((v) => Number.isNaN(v))) return;
-      opts.onLeaf(values);
+      opts.onLeaf(values, quizOn);
     }
 
     function update(next) {
       const sameLeaves = JSON.stringify(next.leaves.map((l) => l.name)) === JSON.stringify(data.leaves.map((l) => l.name));
+      if (!next.dot) next.dot = data.dot; // the same layout: the page keeps its drawing
       data = next;
       if (!sameLeaves) buildLeaves();
       else for (const leaf of data.leaves) { // the server's values, unless being typed
@@ -473,10 +471,7 @@ var micropropStepper = (function () {
       }
       showError("");
       if (quizOn) syncQuiz();
-      if (data.shape !== shape) {
-        shape = null;
-        return relayout();
-      }
+      if (data.layout !== laidOut) return relayout();
       render();
       return Promise.resolve();
     }

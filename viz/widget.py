@@ -49,14 +49,16 @@ class Stepper(anywidget.AnyWidget):
     >>> from microprop import Value
     >>> x = Value(2.0, label="x"); y = x * x; y.label = "y"
     >>> w = Stepper(y)
-    >>> w.values = {"x": 3.0}; y.data, w.scene["data"]["v1"]
-    (9.0, '9.0')
+    >>> w.values = {"x": 3.0}; y.data, w.scene["data"]["v1"], w.scene["quiz"]
+    (9.0, '9.0', None)
     """
 
     _esm = traitlets.Unicode("").tag(sync=True)
     _css = traitlets.Unicode("").tag(sync=True)
     scene = traitlets.Dict().tag(sync=True)
+    dot = traitlets.Dict().tag(sync=True)  # the layout's DOT: sent only when the layout changes
     values = traitlets.Dict().tag(sync=True)
+    quiz = traitlets.Bool(False).tag(sync=True)  # the front end's quiz mode wants questions
     error = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
@@ -81,8 +83,9 @@ class Stepper(anywidget.AnyWidget):
         editable = self._editable(leaves)
         first = scene(root, leaves=editable, **self._options)
         self._leaves = {leaf["name"]: v for leaf, v in zip(first["leaves"], editable)}
+        dot = first.pop("dot")
         super().__init__(
-            _esm=front_end_js() + "\n" + asset("widget.js"), _css=asset("stepper.css"), scene=first, values={}
+            _esm=front_end_js() + "\n" + asset("widget.js"), _css=asset("stepper.css"), scene=first, dot=dot
         )
 
     def _editable(self, leaves: Iterable[Value] | None) -> list[Value]:
@@ -91,22 +94,30 @@ class Stepper(anywidget.AnyWidget):
         known = set(nodes)
         return [v for v in chosen if v in known]
 
-    @traitlets.observe("values")
-    def _values_changed(self, change: dict[str, Any]) -> None:
-        bad = [
-            n for n, x in change["new"].items() if n not in self._leaves or not isinstance(x, (int, float))
-        ]
+    @traitlets.observe("values", "quiz")
+    def _changed(self, change: dict[str, Any]) -> None:
+        values = self.values
+        bad = [n for n, x in values.items() if n not in self._leaves or not isinstance(x, (int, float))]
         if bad:
             with language(self._options["lang"]):
                 self.error = tr(
                     "not a leaf of this graph, or not a number: {names}", names=", ".join(map(repr, bad))
                 )
             return
-        for name, x in change["new"].items():
+        for name, x in values.items():
             self._leaves[name].data = float(x) if math.isfinite(x) else x
         recompute(self._root)
         self.error = ""
-        self.scene = scene(self._root, leaves=list(self._leaves.values()), **self._options)
+        new = scene(
+            self._root,
+            leaves=list(self._leaves.values()),
+            have=self.scene["layout"],
+            quiz=self.quiz,
+            **self._options,
+        )
+        if "dot" in new:
+            self.dot = new.pop("dot")
+        self.scene = new
 
     def __repr__(self) -> str:
         """``Stepper(o: 10 nodes, inputs x1 w1 x2 w2 b)``: what plain-text outputs show."""
@@ -120,4 +131,4 @@ class Stepper(anywidget.AnyWidget):
         if bundle is None:
             return None
         data, metadata = bundle
-        return {**data, "text/html": fragment(self.scene)}, metadata
+        return {**data, "text/html": fragment({**self.scene, "dot": self.dot})}, metadata

@@ -141,10 +141,11 @@ def _neuron_part(tour: Tour) -> None:
 
 @dataclass
 class History:
-    """Loss and accuracy after each training step."""
+    """Loss, accuracy and the share of margins met (y·score >= 1) at each training step."""
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
+    margins: list[float] = field(default_factory=list)
 
 
 def moons_data():  # -> tuple[np.ndarray, np.ndarray]
@@ -204,12 +205,12 @@ def train_moons(
     for k in bar:
         if replay:
             loss = tape.forward(X, y)
-            positive = tape.values(score) > 0
+            margin = y * tape.values(score)
         else:
             scores = [model(row) for row in inputs]
             total = hinge(scores, y) + 1e-4 * l2_penalty(params)
-            loss, positive = total.data, np.array([s.data > 0 for s in scores])
-        accuracy = float(np.mean(positive == (y > 0)))
+            loss, margin = total.data, y * np.array([s.data for s in scores])
+        accuracy = float(np.mean(margin > 0))  # the sign of the score is the class
         if on_step is not None:
             on_step(model)
         opt.zero_grad()
@@ -221,6 +222,7 @@ def train_moons(
         schedule.step()
         history.loss.append(loss)
         history.accuracy.append(accuracy)
+        history.margins.append(float(np.mean(margin >= 1)))  # hinge relu(1 - y·score) is 0 there
         bar.set_postfix_str(
             tr("loss={loss}, accuracy={accuracy}", loss=f"{loss:.4f}", accuracy=f"{accuracy:.0%}")
         )
@@ -247,9 +249,22 @@ def plot_boundary(model, X, y, path: pathlib.Path, h: float = 0.1) -> pathlib.Pa
     bounds = [min(scores.min(), 0.0) - 1, 0.0, max(scores.max(), 0.0) + 1]
     ax.contourf(xx, yy, scores, levels=bounds, colors=["#fdae61", "#abdda4"], alpha=0.9)
     ax.contour(xx, yy, scores, levels=[0.0], colors="k", linewidths=1)
-    ax.scatter(X[:, 0], X[:, 1], c=y, s=40, cmap=plt.cm.Spectral, edgecolors="k", linewidths=0.5)
+    colours = {-1: plt.cm.Spectral(0.0), 1: plt.cm.Spectral(1.0)}
+    for label in (-1, 1):
+        points = X[y == label]
+        ax.scatter(points[:, 0], points[:, 1], color=colours[label], s=40, edgecolors="k", linewidths=0.5,
+                   label=tr("class {label} (score > 0 predicts 1)", label=label) if label == 1 else tr("class {label}", label=label))  # fmt: skip
+    with no_grad():
+        accuracy = float(np.mean([(model(row).data > 0) == (t > 0) for row, t in zip(X, y)]))
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
     ax.set(xlim=(xx.min(), xx.max()), ylim=(yy.min(), yy.max()), xlabel="x₁", ylabel="x₂")
-    ax.set_title(tr("{model} on two moons: decision boundary (score = 0)", model="MLP(2, [16, 16, 1])"))
+    ax.set_title(
+        tr(
+            "{model} on two moons\ndecision boundary (score = 0), accuracy {accuracy}",
+            model="MLP(2, [16, 16, 1])",
+            accuracy=f"{accuracy:.0%}",
+        )
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -349,7 +364,22 @@ def plot_history(history: History, path: pathlib.Path) -> pathlib.Path:
     ax.grid(alpha=0.3)
     acc = ax.twinx()
     acc.plot(steps, [100 * a for a in history.accuracy], color="tab:orange", label=tr("accuracy"))
-    acc.set(ylabel=tr("accuracy (%)"), ylim=(0, 105))
+    if history.margins:
+        acc.plot(steps, [100 * m for m in history.margins], color="tab:green", linestyle="--",
+                 label=tr("margins met (y·score ≥ 1)"))  # fmt: skip
+        met = next((k for k, m in enumerate(history.margins) if m == 1.0), None)
+        why = (
+            tr(
+                "from step {step} every margin is met: the max-margin loss is 0, only 1e-4·L2 is left",
+                step=met,
+            )
+            if met is not None
+            else tr(
+                "the loss flattens as the margins y·score ≥ 1 are met (max-margin loss 0 for those points)"
+            )
+        )
+        ax.text(0.02, 0.03, why, transform=ax.transAxes, fontsize=8, color="0.25")
+    acc.set(ylabel=tr("accuracy, margins met (%)"), ylim=(0, 105))
     fig.legend(loc="center right", bbox_to_anchor=(0.85, 0.5))
     ax.set_title(tr("training the moons MLP (SGD, lr 1.0 → 0.1)"))
     fig.tight_layout()

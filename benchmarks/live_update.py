@@ -1,0 +1,103 @@
+"""How long a live update takes: change one input of a graph of about 200 nodes and
+wait until every number on the page has followed.
+
+1. In Python: the scene of the changed graph, as the widget's kernel and the lab's
+   server build it on each change (same layout, no quiz), median of --repeat.
+2. End to end in `microprop lab` with Chromium (Debian's, driven by playwright): from
+   typing a new value in a field to the output's value shown on the page, median of --repeat.
+
+Run: .venv/bin/python benchmarks/live_update.py          (~30 s)
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+from playwright.sync_api import sync_playwright
+
+from microprop import Value
+from microprop.expr import parse_program
+from microprop.viz.scene import scene, to_json
+
+#: one neuron with 50 inputs, as in an MLP layer: 202 nodes. (Not a chain of layers sharing
+#: one weight: every shared leaf's edges span the whole graph, and dot takes minutes on it.)
+INPUTS = 50
+EXPR = "n = " + " + ".join(f"x{i}*w{i}" for i in range(1, INPUTS + 1)) + " + b; o = tanh(n)"
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+def python_side(repeat: int) -> tuple[int, list[float]]:
+    program = parse_program(EXPR)
+    leaves = {name: Value(0.1, label=name) for name in program.variables}
+    first = scene(program.evaluate(leaves))
+    times = []
+    for k in range(repeat):
+        leaves["w1"].data = 0.9 + 0.001 * k
+        t0 = time.perf_counter()
+        data = scene(program.evaluate(leaves), leaves=list(leaves.values()), have=first["layout"], quiz=False)
+        to_json(data)
+        times.append(time.perf_counter() - t0)
+        assert "dot" not in data
+    return len(first["names"]), times
+
+
+def in_browser(repeat: int) -> list[float]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "microprop", "lab", "--no-browser"], stdout=subprocess.PIPE, text=True
+    )
+    url = re.search(r"http://\S+", proc.stdout.readline() if proc.stdout else "").group(0)  # type: ignore[union-attr]
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            tab = browser.new_page(viewport={"width": 1280, "height": 800})
+            tab.goto(url)
+            tab.wait_for_selector("body[data-ready=true]")
+            tab.get_by_test_id("expr").fill(EXPR)
+            tab.get_by_test_id("expr").press("Enter")
+            tab.wait_for_selector("[data-testid=leaf-w1]")
+            tab.wait_for_function("() => document.querySelector('[data-testid=\"value-o\"]')", timeout=60_000)
+            times = []
+            for k in range(repeat):
+                value = f"{0.5 + 0.01 * k:.2f}"  # o = tanh(n) changes with every w1
+                ms = tab.evaluate(
+                    """async (value) => {
+                        const out = document.querySelector('[data-testid="value-o"]');
+                        const before = out.textContent, field = document.querySelector('[data-testid="leaf-w1"]');
+                        const t0 = performance.now();
+                        field.value = value;
+                        field.dispatchEvent(new Event("change"));
+                        while (out.textContent === before) await new Promise((r) => setTimeout(r, 1));
+                        await new Promise((r) => requestAnimationFrame(() => r()));
+                        return performance.now() - t0; }""",
+                    value,
+                )
+                times.append(ms / 1000)
+            assert tab.evaluate("document.getElementById('stepper').dataset.layouts") == "2"  # no re-layout
+            browser.close()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    nodes, py = python_side(args.repeat)
+    ms = sorted(t * 1000 for t in py)
+    print(f"{nodes} nodes, Python scene + JSON per change: median {statistics.median(ms):.0f} ms, max {ms[-1]:.0f} ms")
+    ms = sorted(t * 1000 for t in in_browser(args.repeat))
+    print(f"{nodes} nodes, field change -> page updated (lab, Chromium): median {statistics.median(ms):.0f} ms, "
+          f"max {ms[-1]:.0f} ms")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
