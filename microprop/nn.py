@@ -221,6 +221,27 @@ def _set_scope(nodes: Sequence[Value], scope: str) -> None:
         v.scope = scope
 
 
+def short_name(scope: str) -> str:
+    """The scope as the prefix of its parameters' labels: ``layer 1 / neuron 3`` -> ``L1.N3``
+    (parts without a number, like a lone ``neuron``, are left out).
+
+    >>> short_name("layer 1 / neuron 3"), short_name("neuron")
+    ('L1.N3', '')
+    """
+    parts = [part.split() for part in scope.split("/")]
+    return ".".join(f"{words[0][0].upper()}{words[1]}" for words in parts if len(words) == 2)
+
+
+def as_inputs(x: Sequence[Value | float]) -> list[Value]:
+    """The inputs as Values, numbers made into leaves once (labelled ``x0, x1, ...``), so a
+    layer's neurons share them and a drawing shows each input once.
+
+    >>> [v.label for v in as_inputs([1.0, Value(2.0, label="t")])]
+    ['x0', 't']
+    """
+    return [xi if isinstance(xi, Value) else Value(xi, label=f"x{i}") for i, xi in enumerate(x)]
+
+
 class Neuron(Module):
     """One neuron: ``activation(b + w0·x0 + w1·x1 + ...)``.
 
@@ -249,8 +270,11 @@ class Neuron(Module):
         if init not in INITS:
             raise ValueError(f"unknown init {init!r}; choose from {', '.join(INITS)}")
         draw, gen = INITS[init], make_rng(rng)
-        self.w = [Value(draw(gen, nin, fan_out)) for _ in range(nin)]
-        self.b = Value(0.0)
+        prefix = (
+            short_name(scope) + "." if short_name(scope) else ""
+        )  # L1.N3.w0: as named_parameters orders them
+        self.w = [Value(draw(gen, nin, fan_out), label=f"{prefix}w{i}") for i in range(nin)]
+        self.b = Value(0.0, label=f"{prefix}b")
         self.activation: Activation = (
             activation if activation is not None else ("relu" if nonlin else "linear")
         )
@@ -295,7 +319,8 @@ class Layer(Module):
         self.scope = scope
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
-        return [n(x) for n in self.neurons]
+        inputs = as_inputs(x)
+        return [n(inputs) for n in self.neurons]
 
     def __repr__(self) -> str:
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"

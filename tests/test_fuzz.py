@@ -29,6 +29,12 @@ def test_replay_matches_the_scalar_engine_bit_for_bit() -> None:
     assert run("replays").checked == 300
 
 
+def test_hostile_labels_through_dot() -> None:
+    """Random labels of markup, escapes and control characters make DOT that dot turns into well-formed SVG."""
+    require_program("dot")
+    assert run("labels").checked == 15
+
+
 @pytest.mark.browser
 def test_hostile_labels_through_the_stepper_page() -> None:
     """A stepper page whose leaves carry random hostile labels lays out, steps and shows each name as text."""

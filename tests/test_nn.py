@@ -343,3 +343,29 @@ def test_prelu_matches_torch(x: float) -> None:
     y = prelu(xv, a)
     y.backward()
     assert (y.data, xv.grad, a.grad) == (yt.item(), xt.grad.item(), at.grad.item())
+
+
+def test_network_graphs_name_parameters_and_draw_each_input_once() -> None:
+    """MLP(2, [16, 16, 1])([1.0, 2.0]): parameters are labelled L1.N3.w0 ... as named_parameters
+    orders them, the two inputs are two nodes (not 32), and the drawing lists layers and neurons
+    in ascending order."""
+    import re
+
+    from microprop.viz import to_dot
+
+    random.seed(1337)
+    model = MLP(2, [16, 16, 1])
+    out = model([1.0, 2.0])
+    labels = [p.label for p in model.parameters()]
+    assert labels[:3] == ["L1.N1.w0", "L1.N1.w1", "L1.N1.b"] and labels[-1] == "L3.N1.b"
+    assert len(set(labels)) == len(labels) == 337
+    named = [name for name, _ in model.named_parameters()]
+    assert named.index("layers.0.neurons.2.w.0") == labels.index("L1.N3.w0")
+    params = set(model.parameters())
+    inputs = [v for v in out.topo_order() if v.op is None and v not in params]
+    assert sorted(v.label for v in inputs) == ["x0", "x1"]
+    clusters = re.findall(r'label="(layer \d+|neuron \d+)"', to_dot(out, max_nodes=5000))
+    layers = [c for c in clusters if c.startswith("layer")]
+    assert layers == ["layer 1", "layer 2", "layer 3"]
+    first = clusters[1 : clusters.index("layer 2")]
+    assert first == [f"neuron {j}" for j in range(1, 17)]

@@ -209,3 +209,37 @@ def test_readme_widget_block_runs() -> None:
     run(code.replace("Stepper(o)  #", "widget = Stepper(o)  #"), namespace)
     assert round(namespace["o"].data, 4) == 0.7071
     assert [leaf["name"] for leaf in namespace["widget"].scene["leaves"]] == ["x", "w", "b"]
+
+
+def test_hostile_labels_in_the_widget(browser, tmp_path: pathlib.Path) -> None:
+    """Labels with markup, quotes, backslashes, control characters and RTL marks are shown
+    as text by the widget's front end, and nothing they contain runs."""
+    from test_stepper_browser import HOSTILE
+
+    from microprop.viz.scene import printable
+
+    labels = [HOSTILE[0] + HOSTILE[4], HOSTILE[1] + HOSTILE[5] + HOSTILE[6]]  # <!--<script>, </script>, \, ctl, RTL
+    roots = {}
+    for k, label in zip("ab", labels):
+        x = Value(2.0, label=label)
+        roots[k] = x**2 + x
+    widgets = {k: Stepper(r) for k, r in roots.items()}
+    (tmp_path / "host.html").write_text(host_page(widgets), encoding="utf-8")
+    tab = open_tab(browser, "about:blank", local=("file:", "blob:", "about:"))
+    tab.on("dialog", lambda d: tab.errors.append("dialog: " + d.message))
+    for k, w in widgets.items():
+        tab.expose_function(f"kernel_{k}", kernel(w))
+    tab.goto((tmp_path / "host.html").as_uri())
+    tab.wait_for_selector("#out-b .mp-pane:not([hidden]) svg g.node", timeout=30_000)
+    for k, label in zip("ab", labels):
+        shown = tab.locator(f"#out-{k} .mp-pane-backward g#v0 text").first.text_content()
+        assert shown.replace("\u200b", "") == printable(label)
+        field = tab.locator(f"#out-{k}").get_by_test_id(f"leaf-{printable(label)}")
+        field.fill("3")
+        field.press("Enter")
+        tab.wait_for_function(
+            f"() => document.querySelector('#out-{k} .mp-pane-backward g#v0').textContent.includes('3.0')"
+        )
+    assert tab.locator("script").count() == 3  # the host's own: esm, scenes, module; nothing injected
+    assert tab.errors == []
+    tab.close()

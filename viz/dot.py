@@ -12,6 +12,7 @@ highlights and caption.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -304,7 +305,7 @@ def _digraph(
     def emit(prefix: str, target: graphviz.Digraph) -> None:
         for name, attrs in places[prefix]:
             target.node(name, **attrs)
-        for child in children[prefix]:
+        for child in sorted(children[prefix], key=_natural):  # layer 1, 2, ... 10; neuron 1, 2, ...
             sub = graphviz.Digraph(name=f"cluster_{numbers[child]}")
             sub.attr(
                 label=graphviz.nohtml(_esc_caption(child.split("/")[-1].strip())), style="rounded,filled",
@@ -352,6 +353,15 @@ def _digraph(
                 attrs.update(color=pal.accent, penwidth="2.5")
             dg.edge(f"o{e.child}", graph.node_id(e.child), **attrs)
     return dg
+
+
+def _natural(text: str) -> list[Any]:
+    """A sort key that orders numbers by value: ``layer 2`` before ``layer 10``.
+
+    >>> sorted(["neuron 10", "neuron 2", "neuron 1"], key=_natural)
+    ['neuron 1', 'neuron 2', 'neuron 10']
+    """
+    return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text)]
 
 
 def _esc_caption(line: str) -> str:
