@@ -12,27 +12,10 @@ from __future__ import annotations
 import pathlib
 
 from microprop import Value
+from microprop.expr import lecture_neuron
 from microprop.viz import save, save_stepper
 
 DOCS = pathlib.Path(__file__).resolve().parent
-
-
-def lecture_neuron() -> Value:
-    """o = tanh(x1*w1 + x2*w2 + b) with the lecture's labels."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2w2"
-    x1w1x2w2 = x1w1 + x2w2
-    x1w1x2w2.label = "x1w1x2w2"
-    n = x1w1x2w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
 
 
 def stepper_screenshot(o: Value, path: pathlib.Path, lang: str, step: int = 5) -> pathlib.Path | None:

@@ -10,30 +10,15 @@ from __future__ import annotations
 import pathlib
 import sys
 
-from microprop import Value
+from microprop import Value, expr
 from microprop.explain import explain
 
 OUT = pathlib.Path(__file__).resolve().parent / "output" / "lecture_neuron"
 
 
 def lecture_neuron() -> dict[str, Value]:
-    """Build the lecture's neuron with its labels; return its nodes by name."""
-    x1 = Value(2.0, label="x1")
-    x2 = Value(0.0, label="x2")
-    w1 = Value(-3.0, label="w1")
-    w2 = Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2w2"
-    x1w1x2w2 = x1w1 + x2w2
-    x1w1x2w2.label = "x1w1x2w2"
-    n = x1w1x2w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return {v.label: v for v in o.topo_order()}
+    """The lecture's neuron (``microprop.expr.lecture_neuron``); its nodes by name."""
+    return {v.label: v for v in expr.lecture_neuron().topo_order()}
 
 
 def render(o: Value, out_dir: str | pathlib.Path) -> list[pathlib.Path]:

@@ -800,3 +800,20 @@ def _evaluate(node: ast.AST, leaves: dict[str, Value]) -> Value:
     arg = _evaluate(node.args[0], leaves)
     params = [p for p in map(_constant, node.args[1:]) if p is not None]  # numbers: checked by parse
     return apply(op, arg, params=params)  # parameters left out take the row's defaults
+
+
+#: the neuron of micrograd's lecture, with the lecture's names for its steps
+LECTURE_NEURON = "x1w1 = x1*w1; x2w2 = x2*w2; x1w1x2w2 = x1w1 + x2w2; n = x1w1x2w2 + b; o = tanh(n)"
+LECTURE_VALUES = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}
+
+
+def lecture_neuron() -> Value:
+    """The output ``o`` of the lecture's neuron ``tanh(x1*w1 + x2*w2 + b)``, every node
+    labelled as the lecture labels it; the demo, the examples, the docs' images and the
+    tests all build it here.
+
+    >>> o = lecture_neuron()
+    >>> round(o.data, 4), [v.label for v in o.topo_order()][-3:]
+    (0.7071, ['b', 'n', 'o'])
+    """
+    return build(LECTURE_NEURON, LECTURE_VALUES)[0]

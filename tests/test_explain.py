@@ -17,25 +17,12 @@ from microprop.explain import (
     leaf_summary,
     node_names,
 )
-from microprop.expr import build
+from microprop.expr import build, lecture_neuron
 
 
 def lecture() -> dict[str, Value]:
-    """The micrograd lecture neuron, labelled as in the lecture."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2w2"
-    x1w1x2w2 = x1w1 + x2w2
-    x1w1x2w2.label = "x1w1x2w2"
-    n = x1w1x2w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return {v.label: v for v in o.topo_order()}
+    """The micrograd lecture neuron (``microprop.expr.lecture_neuron``), its nodes by label."""
+    return {v.label: v for v in lecture_neuron().topo_order()}
 
 
 def test_forward_line_shape() -> None:
@@ -260,6 +247,8 @@ def test_explain_refuses_huge_graphs_and_says_what_to_do() -> None:
     y = x
     for _ in range(1500):
         y = y * 1.0
-    with pytest.raises(ExplanationTooLarge, match=r"this graph has 3001 nodes \(max_nodes=2000\).*smaller part"):
+    with pytest.raises(
+        ExplanationTooLarge, match=r"this graph has 3001 nodes \(max_nodes=2000\).*smaller part"
+    ):
         explain(y)
     assert explain(y, max_nodes=3001).count("\n") > 3000

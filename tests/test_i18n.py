@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from microprop.cli import main
+from microprop.cli import COMMANDS, main
 from microprop.i18n import LOCALE_DIR, from_environment, language, tr
 
 babel = pytest.importorskip("babel")
@@ -127,7 +127,8 @@ def test_catalogue_uses_the_glossary_terms():
     """A message using an English term of the glossary uses its Korean term; none uses a word to avoid."""
     rows = _glossary()
     for english, korean_text in _pairs():
-        plain = re.sub(r"\{[^}]*\}", " ", english)  # placeholders are not words
+        plain = " ".join(re.sub(r"\{[^}]*\}", " ", english).split())  # placeholders are not words
+        korean_text = " ".join(korean_text.split())  # a term may wrap across lines
         for terms, korean, avoid in rows:
             for term in terms:
                 pattern = rf"(?<![\w.\-]){re.escape(term)}(?![\w(.])"  # not in code: x.grad, grads.png
@@ -195,7 +196,7 @@ def test_korean_locale_alone_switches():
 
 def test_lang_option_on_every_subcommand(capsys):
     """Each subcommand takes --lang and shows its help in Korean."""
-    for command in ("demo", "step", "check", "quiz", "render"):
+    for command in COMMANDS:
         assert main([command, "--help", "--lang", "ko"]) == 0
         out = capsys.readouterr().out
         assert out.startswith("사용법: microprop " + command) and "옵션:" in out and "예:" in out
@@ -336,3 +337,36 @@ def test_usage_errors_in_korean(capsys):
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("usage: microprop check ")
     assert err[-1] == "microprop check: error: the following arguments are required: EXPR, name=value"
+
+
+def test_korean_help_fits_80_columns(capsys, monkeypatch):
+    """In an 80-column terminal the Korean help of every subcommand keeps to 80 columns
+    (Hangul counts two), example command lines aside."""
+    import unicodedata
+
+    monkeypatch.setenv("COLUMNS", "80")
+    for command in COMMANDS:
+        main([command, "--help", "--lang", "ko"])
+        for line in capsys.readouterr().out.splitlines():
+            if line.lstrip().startswith(("microprop ", "printf ")):
+                continue
+            width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+            assert width <= 80, (command, line)
+
+
+def test_korean_picture_without_dot_says_what_it_needs(monkeypatch, tmp_path):
+    """With only graphviz-pure (no Hangul glyphs), a Korean picture is refused with what
+    to install instead of being drawn with boxes; the .dot text still works."""
+    from test_viz import lecture_neuron
+
+    from microprop.viz import GraphvizMissing, render, save
+
+    pure = [r for r in render.renderers() if r.name == "graphviz-pure"]
+    if not pure:
+        pytest.skip("graphviz-pure is not installed")
+    monkeypatch.setattr(render, "renderers", lambda: pure)
+    o = lecture_neuron()["o"]
+    with pytest.raises(GraphvizMissing, match="fonts-noto-cjk"):
+        save(o, tmp_path / "ko.png", step=3, lang="ko")
+    assert save(o, tmp_path / "en.png", step=3).stat().st_size > 0
+    assert "기울기" in save(o, tmp_path / "ko.dot", step=3, lang="ko").read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from microprop import Value
+from microprop import Value, expr
 from microprop.explain import backward_steps
 from microprop.viz import GraphTooLarge, GraphvizMissing, draw, render, save, save_stepper, to_dot
 from microprop.viz.scene import scene
@@ -24,18 +24,8 @@ SNAPSHOTS = pathlib.Path(__file__).parent / "snapshots"
 
 
 def lecture_neuron() -> dict[str, Value]:
-    """The micrograd lecture's neuron, labelled as in the lecture."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x2w2 = x2 * w2
-    s = x1w1 + x2w2
-    n = s + b
-    o = n.tanh()
-    for v, name in ((x1w1, "x1w1"), (x2w2, "x2w2"), (s, "x1w1x2w2"), (n, "n"), (o, "o")):
-        v.label = name
-    return {v.label: v for v in o.topo_order()}
+    """The micrograd lecture's neuron (``microprop.expr.lecture_neuron``), its nodes by label."""
+    return {v.label: v for v in expr.lecture_neuron().topo_order()}
 
 
 def tiny_mlp() -> Value:

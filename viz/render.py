@@ -31,6 +31,8 @@ from microprop.i18n import N_, tr
 
 FORMATS = (".svg", ".png", ".pdf", ".dot", ".gv")
 PURE_FORMATS = ("svg", "png")  # what graphviz-pure writes (no pdf)
+#: Hangul jamo, compatibility jamo and syllables: graphviz-pure's built-in fonts have none
+HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 PURE_FONT = "Helvetica"  # graphviz-pure knows its metrics and draws it with its built-in Arimo
 
 INSTALL = N_(
@@ -132,6 +134,15 @@ def pipe(digraph: graphviz.Digraph, fmt: str) -> bytes:
     """
     renderer = renderer_for(fmt)
     source = digraph.source
+    if renderer.name == "graphviz-pure" and HANGUL.search(source):  # it would draw boxes
+        raise GraphvizMissing(
+            tr(
+                "Hangul in a .{format} needs Graphviz's 'dot' program (graphviz-pure has no Hangul "
+                "glyphs) and a Korean font such as fonts-noto-cjk; {install}",
+                format=fmt,
+                install=tr(INSTALL),
+            )
+        )
     if renderer.name == "graphviz-pure":  # no metrics for the theme's font: its own Helvetica
         source = re.sub(r'fontname="[^"]*"', f'fontname="{PURE_FONT}"', source)
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import NoReturn, TextIO
 
@@ -285,6 +286,27 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         prefix: str | None = None,
     ) -> None:
         super().add_usage(usage, actions, groups, tr("usage: ") if prefix is None else prefix)
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        """Option help wrapped to ``width`` terminal columns: Hangul takes two each."""
+        if not any(_columns(ch) == 2 for ch in text):
+            return super()._split_lines(text, width)
+        lines: list[str] = []
+        for word in text.split():
+            if lines and _columns(lines[-1]) + 1 + _columns(word) <= width:
+                lines[-1] += " " + word
+            else:
+                lines.append(word)
+        return lines
+
+
+def _columns(text: str) -> int:
+    """How many terminal columns ``text`` takes (wide East Asian characters take two).
+
+    >>> _columns("기울기 x")
+    8
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def lang_in(args: Sequence[str]) -> str | None:

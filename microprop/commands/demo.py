@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..engine import Value, no_grad
 from ..explain import explain
+from ..expr import lecture_neuron
 from ..i18n import N_, current, tr
 from ._common import subcommand
 
@@ -100,26 +101,6 @@ def _heading(text: str) -> None:
 
 
 # --- 1. the lecture neuron ---------------------------------------------------------------
-
-
-def lecture_neuron() -> Value:
-    """o = tanh(x1·w1 + x2·w2 + b) with the lecture's numbers and labels.
-
-    >>> round(lecture_neuron().data, 4)
-    0.7071
-    """
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1, x2w2 = x1 * w1, x2 * w2
-    x1w1.label, x2w2.label = "x1w1", "x2w2"
-    s = x1w1 + x2w2
-    s.label = "x1w1x2w2"
-    n = s + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
 
 
 def _neuron_part(tour: Tour) -> None:
