@@ -4,7 +4,7 @@ highlights and caption.
 
 >>> from microprop import Value
 >>> a = Value(2.0, label="a"); b = a + a
->>> src = build(b).source
+>>> src = draw(b).source
 >>> src.count("v0 -> o1")  # a + a: both operands drawn
 2
 """
@@ -127,7 +127,7 @@ def _box_label(graph: Graph, key: str, outputs: list[int], view: str, grads: lis
     return "<" + "<BR/>".join(lines) + ">"
 
 
-def build(
+def draw(
     root: Value,
     *,
     view: str = "forward",
@@ -140,12 +140,34 @@ def build(
     mark: Any = None,
     lang: str | None = None,
 ) -> graphviz.Digraph:
-    """The Digraph of ``root`` (see ``microprop.viz.draw`` for the options).
+    """The graph of ``root`` as a ``graphviz.Digraph``.
 
+    ``view="forward"``: each value as ``name | data``, each op as a node labelled from
+    the op table. ``view="backward"``: also each grad (coloured by sign and size, with
+    a legend) and each edge into an op labelled ``local × upstream = contribution``.
+    ``step=k`` draws backward step ``k`` (0 = before the first): the node being
+    stepped and the edges it sends grads along highlighted, grads not yet known ``?``,
+    and ``microprop.explain``'s text for the step as the caption. The backward views
+    come from one fresh ``backward()`` run on the side: the graph's grads are left as
+    they were. ``rankdir="TB"`` draws top to bottom; ``theme="dark"``; ``collapse``
+    draws each ``Value.scope`` as one box; above ``max_nodes`` nodes scopes are
+    collapsed, or ``GraphTooLarge`` is raised; ``names`` maps nodes to names
+    (default: labels, then ``a, b, c...`` in topological order). ``mark`` flags nodes:
+    pass a ``GradcheckReport`` (``gradcheck(..., raise_on_failure=False)``) and draw
+    ``report.root`` to see each input whose gradient disagrees, with the numeric
+    derivative it should have had, or pass any iterable of Values. ``lang`` (``"en"`` or
+    ``"ko"``; default: the language in effect) picks the words of captions, cells and
+    legend, and for Korean a font with Hangul (``theme.KOREAN_FONT``).
+
+    >>> from microprop import Value
+    >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
+    >>> g = draw(y, view="backward")
+    >>> "3.0 × 1.0 = 3.0" in g.source, x.grad  # labelled edges; x.grad untouched
+    (True, 0.0)
     >>> x = Value(2.0, label="x")
-    >>> build(x.exp(), view="backward", theme="dark").name
+    >>> draw(x.exp(), view="backward", theme="dark").name
     'microprop'
-    >>> "기울기 1.0" in build(x.exp(), view="backward", lang="ko").source
+    >>> "기울기 1.0" in draw(x.exp(), view="backward", lang="ko").source
     True
     """
     with language(lang):

@@ -169,7 +169,7 @@ def save(root: Value, path: str | os.PathLike[str], **options: Any) -> pathlib.P
     >>> out.name, "grad 6.0" in out.read_text(encoding="utf-8")  # x.grad, drawn
     ('square.dot', True)
     """
-    from .dot import build  # local: dot imports frames, which imports explain
+    from .dot import draw  # local: dot imports frames, which imports explain
 
     path = pathlib.Path(path)
     suffix = path.suffix.lower()
@@ -181,7 +181,7 @@ def save(root: Value, path: str | os.PathLike[str], **options: Any) -> pathlib.P
                 formats=", ".join(FORMATS),
             )
         )
-    digraph = build(root, **options)
+    digraph = draw(root, **options)
     if suffix in (".dot", ".gv"):
         path.write_text(digraph.source, encoding="utf-8")
     else:
