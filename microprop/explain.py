@@ -25,7 +25,7 @@ from .i18n import N_, language, tr
 from .naming import fmt, node_names
 from .ops import Op
 
-_SYMBOL = re.compile(r"(?<![A-Za-z0-9_])(out|a|b|p|slope|alpha)(?![A-Za-z0-9_])")
+_SYMBOL = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_])")  # out, a, b, params
 _SIMPLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9.eE+-]+")
 
 
@@ -243,6 +243,8 @@ class BackwardStep:
         parts = [self.header()]
         if self.accumulation():
             parts.append("  " + self.accumulation())
+        if self.op.note and all(c.local == 0 for c in self.contributions):  # why nothing flows back
+            parts.append("  " + tr("note: {note}", note=tr(self.op.note)))
         parts += ["    -> " + line for line in self.lines()]
         return "\n".join(parts)
 
