@@ -25,6 +25,7 @@ StepHook = Callable[["Value", tuple[float, ...]], None]
 _ADD, _MUL, _POW, _POWV = OPS["add"], OPS["mul"], OPS["pow"], OPS["powv"]
 _EXP, _LOG, _TANH, _RELU, _SIGMOID = OPS["exp"], OPS["log"], OPS["tanh"], OPS["relu"], OPS["sigmoid"]
 _SOFTPLUS, _LEAKY_RELU, _ELU, _ABS = OPS["softplus"], OPS["leaky_relu"], OPS["elu"], OPS["abs"]
+_STEP, _THRESHOLD = OPS["step"], OPS["threshold"]
 
 
 class _GradMode(threading.local):
@@ -362,6 +363,26 @@ class Value:
         return self._unary(_ABS)
 
     __abs__ = abs
+
+    def step(self) -> Value:
+        """The Heaviside step, the perceptron's unit: 1 if positive else 0. Its derivative
+        is 0 everywhere (exactly: no grad flows back), so it cannot be trained by backprop.
+
+        >>> x = Value(0.5); y = x.step(); y.backward(); y.data, x.grad
+        (1.0, 0.0)
+        """
+        return self._unary(_STEP)
+
+    def threshold(self, threshold: float, value: float) -> Value:
+        """``self`` if above ``threshold`` else ``value``, as PyTorch's ``Threshold``;
+        the derivative is 1 above the threshold, 0 (no grad flows back) below it.
+
+        >>> Value(0.2).threshold(0.5, -1.0).data, Value(0.7).threshold(0.5, -1.0).data
+        (-1.0, 0.7)
+        """
+        return self._unary(
+            _THRESHOLD, (_as_float(threshold, "threshold's threshold"), _as_float(value, "threshold's value"))
+        )
 
     def __float__(self) -> float:
         return self.data

@@ -25,7 +25,7 @@ from .i18n import N_, language, tr
 from .naming import fmt, node_names
 from .ops import Op
 
-_SYMBOL = re.compile(r"(?<![A-Za-z0-9_])(out|a|b|p|slope|alpha)(?![A-Za-z0-9_])")
+_SYMBOL = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_])")  # out, a, b, params
 _SIMPLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9.eE+-]+")
 
 
@@ -243,6 +243,8 @@ class BackwardStep:
         parts = [self.header()]
         if self.accumulation():
             parts.append("  " + self.accumulation())
+        if self.op.note and all(c.local == 0 for c in self.contributions):  # why nothing flows back
+            parts.append("  " + tr("note: {note}", note=tr(self.op.note)))
         parts += ["    -> " + line for line in self.lines()]
         return "\n".join(parts)
 
@@ -328,9 +330,12 @@ def tangent_steps(
     return steps
 
 
-def backward_steps(root: Value, names: dict[Value, str] | None = None) -> list[BackwardStep]:
+def backward_steps(
+    root: Value, names: dict[Value, str] | None = None, order: list[Value] | None = None
+) -> list[BackwardStep]:
     """Run ``root.backward()`` and record each step: the node, its grad, the rule,
-    the local derivatives and what each parent received.
+    the local derivatives and what each parent received. Pass ``order``
+    (``root.topo_order()``) when it is already at hand, to walk the graph once.
 
     The pass is the engine's own (leaf grads accumulate as with ``backward()``); this
     only listens through its ``on_step`` hook.
@@ -340,8 +345,8 @@ def backward_steps(root: Value, names: dict[Value, str] | None = None) -> list[B
     >>> [(c.parent_name, c.value, c.grad_before, c.grad_after) for c in step.contributions]
     [('a', 1.0, 0.0, 1.0), ('a', 1.0, 1.0, 2.0)]
     """
-    names = names or node_names(root)
-    order = root.topo_order()
+    order = root.topo_order() if order is None else order
+    names = names or node_names(root, order)
     # the grads the engine starts from: leaves keep theirs, the rest are reset
     seen = {v: (v.grad if v.op is None else 0.0) for v in order}
     received: dict[Value, list[float]] = {v: [] for v in order}

@@ -453,13 +453,16 @@ class _Validator:
             raise self.fail(tr("keyword arguments are not allowed"), node.keywords[0].value)
         op = FUNCTIONS[name]
         want = 1 + len(op.params)
-        if not 1 <= len(node.args) <= want:
+        least = want - len(op.defaults)  # parameters without a default must be given
+        if not least <= len(node.args) <= want:
             arity: dict[str, object] = {
                 "function": f"{name}()",
                 "count": len(node.args),
                 "params": ", ".join(op.params),
             }
-            if op.params:
+            if least > 1:
+                message = tr("{function} takes one input and {params}; got {count} arguments", **arity)
+            elif op.params:
                 message = tr(
                     "{function} takes one input and optionally {params}; got {count} arguments", **arity
                 )

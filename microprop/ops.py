@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from .i18n import N_
+
 inf = math.inf
 nan = math.nan
 
@@ -208,6 +210,9 @@ class Op:
       returns exactly 0 whatever grad arrives (relu at out <= 0, ``a ** 0``): there the
       contribution is 0, not 0 × upstream (which is nan for an inf or nan upstream).
       Like the partials it reads numbers (floats or numpy arrays).
+    - ``note``: a sentence for learners (a catalogue message, translated when shown) that the explainer (and so the step pictures)
+      shows under a backward step of the op where its local derivatives are all 0: why
+      no gradient flows back (a step unit cannot learn).
 
     >>> OPS["add"].forward(2.0, 3.0), OPS["add"].partials(5.0, 2.0, 3.0)
     (5.0, (1.0, 1.0))
@@ -229,6 +234,7 @@ class Op:
     kinks: tuple[float, ...] = ()
     array_forward: Callable[..., Any] | None = None
     mask: Callable[..., tuple[Any, ...]] | None = None
+    note: str = ""
 
     @functools.cached_property
     def generic(self) -> bool:
@@ -275,6 +281,21 @@ def _relu(a: float) -> float:
     return 0.0 if a < 0 else a
 
 
+def _step(a: float) -> float:
+    return 1.0 if a > 0 else 0.0  # step(nan) = 0, as torch.heaviside (nan > 0 is false)
+
+
+def _threshold(a: float, threshold: float, value: float) -> float:
+    return value if a <= threshold else a  # nan stays nan, as torch's threshold
+
+
+_FLAT = N_(
+    "step is flat on both sides of its jump, so its derivative is 0 and no gradient flows back: "
+    "a step unit cannot be trained by backprop (the sigmoid is its smooth stand-in)"
+)
+_BELOW = N_("below the threshold the output is the constant value, so no gradient flows back there")
+
+
 def _leaky_relu(a: float, slope: float) -> float:
     return a if a > 0 else a * slope
 
@@ -307,6 +328,10 @@ ROWS = (
     # alpha·exp(a), not out + alpha: exact for very negative a; elu'(nan) = 1, as in PyTorch
     Op("elu",        "ELU",       _elu,          lambda out, a, al, m=FLOATS: (m.where(m.le(a, 0), al * m.exp(a), 1.0),),     "d/da = 1 if a > 0 else alpha·exp(a)", params=("alpha",), defaults=(1.0,), params_domain=((0.1, 2.0),), kinks=(0.0,)),
     Op("abs",        "|·|",       abs,           lambda out, a, m=FLOATS: (m.where(m.gt(a, 0), 1.0, m.where(m.lt(a, 0), -1.0, 0.0)),), "d/da = sign(a)", kinks=(0.0,), array_forward=np.abs),
+    # the perceptron's unit (step(0) = 0, as DL from scratch's x > 0); its derivative is exactly 0
+    Op("step",       "step",      _step,         lambda out, a, m=FLOATS: (m.where(m.gt(a, 0), 0.0, 0.0),),                    "d/da = 0", kinks=(0.0,), array_forward=lambda a: np.where(a > 0, 1.0, 0.0), mask=lambda out, a: (True,), note=_FLAT),
+    # PyTorch's Threshold: a above the threshold, else value; exactly 0 (masked) where a <= threshold
+    Op("threshold",  "threshold", _threshold,    lambda out, a, th, v, m=FLOATS: (m.where(m.le(a, th), 0.0, 1.0),),            "d/da = 1 if a > threshold else 0", params=("threshold", "value"), params_domain=((0.5, 0.5), (-1.0, 1.0)), kinks=(0.5,), array_forward=lambda a, th, v: np.where(a <= th, v, a), mask=lambda out, a, th, v: (a <= th,), note=_BELOW),
 )
 # fmt: on
 

@@ -26,7 +26,7 @@ def load_example(name: str):
 def test_every_example_is_tested() -> None:
     """Each examples/*.py file has a test in this module."""
     tested = {"lecture_neuron", "mazur", "micrograd_moons", "classification", "house_prices", "optimizers",
-              "binary_bce", "stability", "weight_decay_graph", "layers_from_scratch", "early_stopping", "rnn_bptt",
+              "binary_bce", "activations", "stability", "weight_decay_graph", "layers_from_scratch", "early_stopping", "rnn_bptt",
               "digits", "newton", "tanh_second_derivative", "mazur_hessian", "forward_vs_reverse"}  # fmt: skip
     assert {p.stem for p in (ROOT / "examples").glob("*.py")} == tested
 
@@ -255,3 +255,20 @@ def test_forward_vs_reverse_counts() -> None:
     for r in rows:
         assert r["forward_mults"] == r["n"] * r["edges"] and r["reverse_mults"] == r["edges"]
         assert r["max_difference"] <= 1e-12
+
+
+def test_activations_gallery(tmp_path: pathlib.Path, capsys) -> None:
+    """backward()'s derivatives are the textbook ones; a step unit's grads are all 0, a sigmoid unit's are not."""
+    pytest.importorskip("matplotlib")
+    example = load_example("activations")
+    xs = [-2.0, -0.5, 0.5, 2.0]
+    _, grads = example.curve(example.ACTIVATIONS["sigmoid"], xs)
+    s = [1 / (1 + math.exp(-x)) for x in xs]
+    assert grads == pytest.approx([v * (1 - v) for v in s], rel=1e-12)
+    assert example.curve(example.ACTIVATIONS["step (Heaviside)"], xs) == ([0.0, 0.0, 1.0, 1.0], [0.0] * 4)
+    assert example.saturated_spans(xs, [0.0, 0.0, 1.0, 1.0]) == [(-2.0, 0.5)]
+    assert example.unit_grads(lambda v: v.step()) == [0.0, 0.0, 0.0]
+    assert all(g != 0 for g in example.unit_grads(lambda v: v.sigmoid()))
+    assert example.main(["--out", str(tmp_path)]) == 0
+    assert "the step unit's grads are all 0" in capsys.readouterr().out
+    assert (tmp_path / "activations.png").read_bytes().startswith(PNG)

@@ -324,3 +324,12 @@ def test_out_of_range_numbers_are_warned_about(text: str, value: float, warned: 
     assignment = parse_assignment(text)
     assert assignment.value == value
     assert warned in assignment.warning and bool(assignment.warning) == bool(warned)
+
+
+def test_function_with_required_parameters_says_what_it_takes() -> None:
+    """threshold(x) without its threshold and value is a caret error naming both, not a traceback."""
+    from microprop.expr import ExprError, build
+
+    with pytest.raises(ExprError, match=r"threshold\(\) takes one input and threshold, value; got 1 arguments"):
+        build("threshold(x)", {"x": 1.0})
+    assert build("threshold(x, 0.5, -1)", {"x": 0.2})[0].data == -1.0

@@ -138,6 +138,7 @@ KINK_CONVENTIONS: dict[str, Callable[[tuple[float, ...]], float]] = {
     "abs": lambda params: 0.0,
     "leaky_relu": lambda params: params[0],
     "elu": lambda params: params[0],
+    "step": lambda params: 0.0,
 }
 
 
@@ -261,6 +262,15 @@ EDGES: list[tuple[str, tuple, tuple[float, ...], float, tuple[float, ...]]] = [
     ("abs", (-0.0,), (), 0.0, (0.0,)),
     ("abs", (BIG,), (), inf, (1.0,)),
     ("abs", (-BIG,), (), inf, (-1.0,)),
+    ("step", (0.0,), (), 0.0, (0.0,)),  # step(0) = 0, as DL from scratch's x > 0
+    ("step", (-0.0,), (), 0.0, (0.0,)),
+    ("step", (5e-324,), (), 1.0, (0.0,)),
+    ("step", (inf,), (), 1.0, (0.0,)),
+    ("step", (nan,), (), 0.0, (0.0,)),  # as torch.heaviside (nan > 0 is false); nothing flows back, ever
+    ("threshold", (0.5,), (0.5, -1.0), -1.0, (0.0,)),  # x <= threshold: value, as PyTorch
+    ("threshold", (inf,), (0.5, -1.0), inf, (1.0,)),
+    ("threshold", (-inf,), (0.5, -1.0), -1.0, (0.0,)),
+    ("threshold", (nan,), (0.5, -1.0), nan, (1.0,)),  # PyTorch's threshold_backward: x <= th is false
 ]
 
 
@@ -309,6 +319,22 @@ def test_special_inputs_never_raise(op: Op) -> None:
 # --- the same sweep against PyTorch, when it is installed ------------------------------------
 
 
+def torch_step(a):
+    """``torch.heaviside(a, 0)`` with a gradient of exactly 0 (torch defines none for it)."""
+    import torch
+
+    class Step(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return torch.heaviside(x, torch.zeros_like(x))
+
+        @staticmethod
+        def backward(ctx, grad):
+            return torch.zeros_like(grad)
+
+    return Step.apply(a)
+
+
 def torch_functions() -> dict[str, Callable]:
     """Each row's PyTorch counterpart."""
     import torch
@@ -328,6 +354,8 @@ def torch_functions() -> dict[str, Callable]:
         "leaky_relu": F.leaky_relu,
         "elu": F.elu,
         "abs": torch.abs,
+        "step": torch_step,
+        "threshold": F.threshold,
     }
 
 

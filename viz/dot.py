@@ -171,49 +171,35 @@ def draw(
     True
     """
     with language(lang):
-        return _build(root, view, step, rankdir, theme, collapse, max_nodes, names, mark)
-
-
-def _build(
-    root: Value,
-    view: str,
-    step: int | None,
-    rankdir: str,
-    theme: str,
-    collapse: bool,
-    max_nodes: int,
-    names: Mapping[Value, str] | None,
-    mark: Any,
-) -> graphviz.Digraph:
-    if view not in VIEWS:
-        raise ValueError(f"view must be 'forward' or 'backward', not {view!r}")
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
-    pal = for_language(theme_named(theme))  # dot renders with fontconfig: name the Hangul font
-    graph = walk(root, collapse=collapse, max_nodes=max_nodes, names=names)
-    grads = None
-    if step is not None:
-        view = "backward"  # a step is a backward step
-    if view == "backward":
-        bp = backward_pass(graph, root)
-        grads = bp.grads
-        if step is None:
-            frame = final_frame(graph, bp)
-        else:
-            last = len(bp.steps)
-            if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= last:
-                raise ValueError(
-                    tr(
-                        "step must be a whole number from 0 to {last} "
-                        "(this graph has {last} backward steps), not {step}",
-                        last=last,
-                        step=repr(step),
+        if view not in VIEWS:
+            raise ValueError(f"view must be 'forward' or 'backward', not {view!r}")
+        if rankdir not in RANKDIRS:
+            raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
+        pal = for_language(theme_named(theme))  # dot renders with fontconfig: name the Hangul font
+        graph = walk(root, collapse=collapse, max_nodes=max_nodes, names=names)
+        grads = None
+        if step is not None:
+            view = "backward"  # a step is a backward step
+        if view == "backward":
+            bp = backward_pass(graph, root)
+            grads = bp.grads
+            if step is None:
+                frame = final_frame(graph, bp)
+            else:
+                last = len(bp.steps)
+                if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= last:
+                    raise ValueError(
+                        tr(
+                            "step must be a whole number from 0 to {last} "
+                            "(this graph has {last} backward steps), not {step}",
+                            last=last,
+                            step=repr(step),
+                        )
                     )
-                )
-            frame = backward_frame(graph, root, bp, step)
-    else:
-        frame = data_frame(graph)
-    return _digraph(graph, view, frame, pal, rankdir, grads, marks_for(graph, mark))
+                frame = backward_frame(graph, root, bp, step)
+        else:
+            frame = data_frame(graph)
+        return _digraph(graph, view, frame, pal, rankdir, grads, marks_for(graph, mark))
 
 
 def marks_for(graph: Graph, mark: Any) -> dict[int, str]:

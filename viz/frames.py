@@ -87,7 +87,7 @@ def backward_pass(graph: Graph, root: Value, passes: int = 1) -> BackwardPass:
         for _ in range(passes - 1):
             root.backward()
         held = [v.grad if v.op is None else 0.0 for v in graph.nodes]
-        steps = backward_steps(root, dict(graph.names))
+        steps = backward_steps(root, dict(graph.names), graph.nodes)
         grads = [v.grad for v in graph.nodes]
     finally:
         for v, g in zip(graph.nodes, saved):

@@ -175,7 +175,7 @@ def walk(
     for i, v in enumerate(nodes):
         for slot, p in enumerate(v.parents):
             edges.append(Edge(len(edges), index[p], i, slot))
-    all_names = node_names(root)
+    all_names = node_names(root, nodes)
     if names is not None:  # the caller's names win; the rest keep their letters
         all_names.update((v, n) for v, n in names.items() if v in index)
     return Graph(nodes, index, edges, all_names, box_of, note)

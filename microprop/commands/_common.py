@@ -34,7 +34,7 @@ def expr_help() -> str:
 
     >>> print(expr_help())  # doctest: +ELLIPSIS
     the expression, in quotes: numbers, variables, + - * / ** and
-    the functions abs elu exp leaky_relu log relu sigmoid softplus tanh, as in
+    the functions abs elu exp leaky_relu log relu sigmoid softplus step tanh threshold, as in
     "tanh(x*w + b)"; leaky_relu, elu take an optional number: leaky_relu(x, 0.01).
     ...
     """

@@ -42,6 +42,9 @@ FUNCTIONS = {
     "leaky_relu": (F.leaky_relu, 1, [(0.01,), (0.0,), (0.5,)]),
     "elu": (F.elu, 1, [(1.0,), (0.5,), (2.0,)]),
     "abs": (torch.abs, 1, [()]),
+    # torch.heaviside has no derivative: detached, nothing flows back (grad 0), as microprop's masked 0
+    "step": (lambda a: torch.heaviside(a.detach(), torch.zeros((), dtype=torch.float64)), 1, [()]),
+    "threshold": (F.threshold, 1, [(0.5, -1.0), (0.0, 0.0), (-2.0, 3.0)]),
 }
 
 
@@ -49,7 +52,8 @@ def row(name: str, inputs: tuple[float, ...], params: tuple[float, ...], seed: f
     fn = FUNCTIONS[name][0]
     tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in inputs]
     out = fn(*tensors, *params)
-    out.backward(torch.tensor(seed, dtype=torch.float64))
+    if out.requires_grad:
+        out.backward(torch.tensor(seed, dtype=torch.float64))
     grads = [0.0 if t.grad is None else t.grad.item() for t in tensors]  # None: nothing flowed back
 
     def hexes(xs: tuple[float, ...] | list[float]) -> str:
