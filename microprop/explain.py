@@ -572,14 +572,19 @@ def explain(
       a.grad = -3.0
       b.grad = 2.0
     """
-    order = root.topo_order()
-    if len(order) > max_nodes:
-        raise ExplanationTooLarge(
-            f"explain() writes a few lines per node, and this graph has {len(order)} nodes "
-            f"(max_nodes={max_nodes}): explain a smaller part of it (a sub-expression, one neuron), "
-            f"or pass max_nodes={len(order)} for the whole text (about {3 * len(order)} lines)"
-        )
     with language(lang):
+        order = root.topo_order()
+        if len(order) > max_nodes:
+            raise ExplanationTooLarge(
+                tr(
+                    "explain() writes a few lines per node, and this graph has {count} nodes "
+                    "(max_nodes={max_nodes}): explain a smaller part of it (a sub-expression, one neuron), "
+                    "or pass max_nodes={count} for the whole text (about {lines} lines)",
+                    count=len(order),
+                    max_nodes=max_nodes,
+                    lines=3 * len(order),
+                )
+            )
         names = node_names(root, order)
         lines = [tr("forward")] + ["  " + s.text() for s in forward_steps(root, names)]
         if tangents is not None:
@@ -588,7 +593,7 @@ def explain(
             sweep = tangent_steps(root, tangents, names)
             lines += ["  " + s.text() for s in sweep]
             lines.append("  " + tr(TANGENT_RESULT, root=names[root], value=fmt(sweep[-1].tangent)))
-        steps = backward_steps(root, names)
+        steps = backward_steps(root, names, order)
         lines.append(tr("backward"))
         lines += [s.text() for s in steps]
         lines.append(tr("leaf grads"))
