@@ -5,7 +5,9 @@ wait until every number on the page has followed.
    server build it on each change (same layout, no quiz), median of --repeat.
 2. End to end in `microprop lab` with Chromium (Debian's, driven by playwright): from
    Enter in a field to the new value of n shown on the page (server round trip and the
-   page's update, plus playwright's own polling), median of --repeat.
+   page's update, plus playwright's own polling), median of --repeat; and the same
+   timed inside the page (the change event to the new text of n in the DOM, without
+   playwright's round trips), split into the server's answer and the page's update.
 
 Run: .venv/bin/python benchmarks/live_update.py          (~30 s)
 """
@@ -49,7 +51,17 @@ def python_side(repeat: int) -> tuple[int, list[float]]:
     return len(first["names"]), times
 
 
-def in_browser(repeat: int) -> list[float]:
+#: in the page: when the change event fires, when the server's answer is in, when n's text changes
+IN_PAGE = """() => {
+  document.addEventListener("change", () => { window.__change = performance.now(); window.__shown = undefined; }, true);
+  const fetch0 = window.fetch;
+  window.fetch = (...a) => fetch0(...a).then((r) => { window.__answer = performance.now(); return r; });
+  new MutationObserver(() => { if (window.__shown === undefined) window.__shown = performance.now(); })
+    .observe(document.querySelector('[data-testid="value-n"]'), {subtree: true, characterData: true, childList: true});
+}"""
+
+
+def in_browser(repeat: int) -> tuple[list[float], list[list[float]]]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "microprop", "lab", "--no-browser"], stdout=subprocess.PIPE, text=True
     )
@@ -62,9 +74,11 @@ def in_browser(repeat: int) -> list[float]:
             tab.wait_for_selector("body[data-ready=true]")
             tab.get_by_test_id("expr").fill(EXPR)
             tab.get_by_test_id("expr").press("Enter")
-            tab.wait_for_selector("[data-testid=leaf-w1]")
-            tab.wait_for_function("() => document.querySelector('[data-testid=\"value-n\"]')", timeout=60_000)
-            times = []
+            # the lecture neuron shown first has w1 and n too: wait for this graph's own layout
+            tab.wait_for_selector(f"[data-testid=leaf-w{INPUTS}]")
+            tab.wait_for_function("() => document.getElementById('stepper').dataset.layouts === '2'", timeout=60_000)
+            tab.evaluate(IN_PAGE)
+            times, inside = [], []
             field = tab.get_by_test_id("leaf-w1")
             for k in range(repeat):
                 before = tab.get_by_test_id("value-n").text_content()
@@ -76,12 +90,15 @@ def in_browser(repeat: int) -> list[float]:
                     arg=before, polling="raf",
                 )
                 times.append(time.perf_counter() - t0)
-            assert tab.evaluate("document.getElementById('stepper').dataset.layouts") == "2"  # no re-layout
+                tab.wait_for_function("() => window.__shown !== undefined")
+                inside.append(tab.evaluate("[window.__shown - window.__change, window.__answer - window.__change]"))
+            layouts = tab.evaluate("document.getElementById('stepper').dataset.layouts")
+            assert layouts == "2", f"{layouts} layouts: a number changed the layout"  # no re-layout
             browser.close()
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
-    return times
+    return times, inside
 
 
 def main() -> None:
@@ -91,9 +108,13 @@ def main() -> None:
     nodes, py = python_side(args.repeat)
     ms = sorted(t * 1000 for t in py)
     print(f"{nodes} nodes, Python scene + JSON per change: median {statistics.median(ms):.0f} ms, max {ms[-1]:.0f} ms")
-    ms = sorted(t * 1000 for t in in_browser(args.repeat))
+    outside, inside = in_browser(args.repeat)
+    ms = sorted(t * 1000 for t in outside)
     print(f"{nodes} nodes, field change -> page updated (lab, Chromium): median {statistics.median(ms):.0f} ms, "
           f"max {ms[-1]:.0f} ms")  # fmt: skip
+    shown, answer = (sorted(x) for x in zip(*inside))
+    print(f"  in the page: change event -> n's new text median {statistics.median(shown):.0f} ms (max {shown[-1]:.0f}), "
+          f"of which the server's answer {statistics.median(answer):.0f} ms")  # fmt: skip
 
 
 if __name__ == "__main__":
