@@ -60,6 +60,9 @@ def test_readme_setup_then_python_m_microprop_from_the_repository_root(tmp_path:
 
 def test_make_demo_ends_by_saying_how_to_reach_the_command() -> None:
     """The last line `make demo` prints names the venv's microprop and how to activate it."""
-    dry = subprocess.run(["make", "-n", "demo"], cwd=ROOT, capture_output=True, text=True, check=False)
+    # --no-print-directory: under `make test` the inner make would end with "Leaving directory"
+    dry = subprocess.run(
+        ["make", "--no-print-directory", "-n", "demo"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     last = [line for line in dry.stdout.splitlines() if line.strip()][-1]
     assert re.search(r"\.venv/bin/microprop.*\. \.venv/bin/activate", last), last
