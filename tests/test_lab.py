@@ -335,6 +335,25 @@ def test_lab_preset_backward_called_twice(page) -> None:
     assert page.errors == []
 
 
+def test_lab_old_leaf_during_a_new_expression(page) -> None:
+    """A leaf of the old graph changed while a new expression is on its way does not bring
+    the old expression back."""
+    page.wait_for_selector("[data-testid=leaf-w1]")  # the lecture neuron
+    page.evaluate(
+        """() => {
+          document.querySelector('[data-testid=expr]').value = 'y = x * x';
+          document.getElementById('expr-form').requestSubmit();
+          const field = document.querySelector('[data-testid=leaf-w1]');
+          field.value = '0.5';
+          field.dispatchEvent(new Event('change', { bubbles: true }));
+        }"""
+    )
+    page.wait_for_selector("[data-testid=leaf-x]")
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_test_id("leaf-w1").count() == 0 and page.get_by_test_id("leaf-x").count() == 1
+    assert page.errors == []
+
+
 @pytest.mark.parametrize("suffix", ["", "?token=wrong"])
 def test_lab_page_needs_the_token(browser, served: str, suffix: str) -> None:
     """Without the token, or with a wrong one, the page is refused (403)."""

@@ -13,6 +13,7 @@
   let stepper = null;
   let busy = false;
   let queued = null;
+  let sent = null; // the request in flight
   let layout = null; // the layout the page has drawn: the server leaves its DOT out
 
   // state in the hash: #expr=...&view=backward&step=3&v.x1=2&v.w1=-3 (&passes=2)
@@ -36,6 +37,7 @@
   function ask(request) {
     if (busy) { queued = request; return Promise.resolve(); } // only the latest waits
     busy = true;
+    sent = request;
     return fetch("/api/scene?token=" + encodeURIComponent(token), {
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify(Object.assign({ have: layout, quiz: stepper.state().quiz }, request)),
@@ -80,7 +82,12 @@
     layout = first.layout;
     stepper = micropropStepper.mount(document.getElementById("stepper"), first, {
       Viz: MicropropViz,
-      onLeaf: (v, quiz) => ask({ expr: expr, values: v, quiz: quiz, passes: passes }),
+      onLeaf: (v, quiz) => {
+        // a field of the scene a new expression is replacing: drop it, lest it bring the old one back
+        const latest = queued || (busy ? sent : null);
+        if (latest && latest.expr !== expr) return;
+        ask({ expr: expr, values: v, quiz: quiz, passes: passes });
+      },
     });
     stepper.listen((s) => writeHash(s.view, s.frame));
     document.body.dataset.ready = "true";
