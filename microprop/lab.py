@@ -39,7 +39,7 @@ from microprop.engine import Value
 from microprop.expr import ExprError, parse_program
 from microprop.i18n import N_, check_lang, current, language, template, tr
 from microprop.viz.scene import scene, to_json
-from microprop.viz.stepper import asset, front_end_js
+from microprop.viz.stepper import MARKER, asset, front_end_js
 from microprop.viz.walk import GraphTooLarge
 
 MAX_BODY = 64 * 1024
@@ -245,10 +245,7 @@ def page(initial: dict[str, Any], lang: str | None = None) -> str:
             }
         ),
     }
-    text = asset("lab.html")
-    for key, value in parts.items():
-        text = text.replace("{{" + key + "}}", value)
-    return text
+    return MARKER.sub(lambda m: parts[m.group(1)], asset("lab.html"))
 
 
 def hostname(host: str) -> str:
