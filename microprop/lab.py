@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from microprop.engine import Value
 from microprop.expr import ExprError, parse_program
 from microprop.i18n import N_, check_lang, current, language, template, tr
-from microprop.viz.scene import scene, to_json
+from microprop.viz.scene import json_float, scene, to_json
 from microprop.viz.stepper import MARKER, asset, front_end_js
 from microprop.viz.walk import GraphTooLarge
 
@@ -240,7 +240,7 @@ def page(initial: dict[str, Any], lang: str | None = None) -> str:
         "data": to_json(
             {
                 "presets": presets,
-                "initial": {**initial, "values": _json_values(initial["values"])},
+                "initial": {**initial, "values": {k: json_float(v) for k, v in initial["values"].items()}},
                 "ui": {"no_answer": no_answer},
             }
         ),
@@ -257,11 +257,6 @@ def hostname(host: str) -> str:
     if host.startswith("["):
         return host.split("]")[0].lower() + "]"
     return (host.rsplit(":", 1)[0] if ":" in host else host).lower()
-
-
-def _json_values(values: Mapping[str, float]) -> dict[str, float | str]:
-    """inf and nan as strings (JSON has neither)."""
-    return {k: v if math.isfinite(v) else str(v) for k, v in values.items()}
 
 
 class Guard:

@@ -267,7 +267,7 @@ def _quiz(graph: Graph, bp: BackwardPass, done: list[tuple[int, int]]) -> list[d
                     slips.append([guess, text])
             questions.append({
                 "step": k, "id": graph.node_id(i), "name": graph.names[node],
-                "truth": truth if math.isfinite(truth) else str(truth), "shown": fmt(truth),
+                "truth": json_float(truth), "shown": fmt(truth),
                 "derivation": grad_derivation(steps, node, graph.names[node]), "slips": slips,
             })  # fmt: skip
     finally:
@@ -391,7 +391,7 @@ def _scene(
         "legend": [num(s * scale) for s in LEGEND_STOPS],  # the colour scale's numbers
         "names": {graph.node_id(i): graph.names[v] for i, v in enumerate(graph.nodes)},
         "leaves": [
-            {"id": graph.node_id(graph.index[v]), "name": graph.names[v], "value": _json_float(v.data)}
+            {"id": graph.node_id(graph.index[v]), "name": graph.names[v], "value": json_float(v.data)}
             for v in editable
             if v in graph.index
         ],
@@ -448,7 +448,7 @@ def _layout(
     }
 
 
-def _json_float(x: float) -> float | str:
+def json_float(x: float) -> float | str:
     """JSON has no inf or nan: those travel as strings."""
     return x if math.isfinite(x) else str(x)
 
