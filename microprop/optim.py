@@ -207,12 +207,17 @@ class Adam(Optimizer):
         n = len(self.params)
         self.m, self.v = [0.0] * n, [0.0] * n
 
-    def _update(self, i: int, x: float, g: float) -> float:
+    def _decay(self, x: float, g: float) -> tuple[float, float]:
+        """Weight decay, into g (L2) or straight on x (decoupled); NAdam shares it."""
         if self.weight_decay:
             if self.decoupled:
                 x = x * (1 - self.lr * self.weight_decay)
             else:
                 g = g + self.weight_decay * x
+        return x, g
+
+    def _update(self, i: int, x: float, g: float) -> float:
+        x, g = self._decay(x, g)
         b1, b2, t = self.beta1, self.beta2, self.steps
         m = self.m[i] = b1 * self.m[i] + (1 - b1) * g
         v = self.v[i] = b2 * self.v[i] + (1 - b2) * (g * g)
@@ -243,7 +248,7 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay)
 
 
-class NAdam(Optimizer):
+class NAdam(Adam):
     """Adam with Nesterov momentum (Dozat 2016), as ``torch.optim.NAdam``: the momentum
     coefficient warms up, ``μ_t = β1·(1 - 0.5·0.96^(t·momentum_decay))``, and each step
     mixes the current grad with the look-ahead momentum::
@@ -268,20 +273,13 @@ class NAdam(Optimizer):
         momentum_decay: float = 4e-3,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        super().__init__(params, lr)
-        self.beta1, self.beta2 = betas
-        self.eps, self.weight_decay, self.momentum_decay = eps, weight_decay, momentum_decay
+        super().__init__(params, lr, betas, eps, weight_decay)
+        self.momentum_decay = momentum_decay
         self.decoupled = decoupled_weight_decay
-        n = len(self.params)
-        self.m, self.v = [0.0] * n, [0.0] * n
-        self.mu_product = [1.0] * n
+        self.mu_product = [1.0] * len(self.params)
 
     def _update(self, i: int, x: float, g: float) -> float:
-        if self.weight_decay:
-            if self.decoupled:
-                x = x * (1 - self.lr * self.weight_decay)
-            else:
-                g = g + self.weight_decay * x
+        x, g = self._decay(x, g)
         b1, b2, t = self.beta1, self.beta2, self.steps
         mu = b1 * (1.0 - 0.5 * 0.96 ** (t * self.momentum_decay))
         mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * self.momentum_decay))
