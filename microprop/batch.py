@@ -43,7 +43,7 @@ import numpy as np
 
 from .engine import Value
 from .ops import OPS
-from .replay import _Gather, _Group, _Planner, _sent, _sum_rows, trace
+from .replay import _Gather, _Group, _Planner, _sent, _sum_rows, _watched, trace
 
 Array = np.ndarray
 _MUL = OPS["mul"]
@@ -95,12 +95,7 @@ class BatchTape:
                 raise ValueError(f"an input is not in the graph of the loss: {v!r}")
         if len(set(flat)) != len(flat):
             raise ValueError("the same Value is given twice as an input")
-        self.watched = list(watch)
-        missing = [v for v in self.watched if v not in index]
-        if missing:
-            raise ValueError(
-                f"watch: {len(missing)} value(s) are not in the graph of the loss, e.g. {missing[0]!r}"
-            )
+        self.watched = _watched(watch, index, "the loss")
         self.loss = loss
         self._index = index
         self._input_idx = np.array([index[v] for v in flat], dtype=np.intp)

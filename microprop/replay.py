@@ -95,12 +95,7 @@ class Tape:
     def __init__(self, root: Value, watch: Iterable[Value] = ()) -> None:
         nodes = root.topo_order()
         index = {node: i for i, node in enumerate(nodes)}
-        self.watched = list(watch)
-        missing = [v for v in self.watched if v not in index]
-        if missing:
-            raise ValueError(
-                f"watch: {len(missing)} value(s) are not in the graph of root, e.g. {missing[0]!r}"
-            )
+        self.watched = _watched(watch, index, "root")
         self.root = root
         self.nodes = nodes
         self.index = index
@@ -248,6 +243,17 @@ def trace(root: Value, watch: Iterable[Value] = ()) -> Tape:
     15.0
     """
     return Tape(root, watch)
+
+
+def _watched(watch: Iterable[Value], index: dict[Value, int], graph: str) -> list[Value]:
+    """``watch`` as a list, each value checked to be in the graph (``index``) of ``graph``."""
+    watched = list(watch)
+    missing = [v for v in watched if v not in index]
+    if missing:
+        raise ValueError(
+            f"watch: {len(missing)} value(s) are not in the graph of {graph}, e.g. {missing[0]!r}"
+        )
+    return watched
 
 
 def _sent(g: _Group, args: tuple[Array, ...], upstream: Array) -> list[Array]:
