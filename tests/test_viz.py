@@ -431,3 +431,16 @@ def test_a_failing_renderer_is_a_render_error_with_its_message(
         match=r"dot failed to render a \.svg \(exit status 3\): Error: <stdin>: syntax error",
     ):
         save(Value(1.0, label="x") * 2, tmp_path / "a.svg")
+
+
+def test_collapse_named_scopes_only() -> None:
+    """collapse=[names] boxes those scopes (a path: its outermost named prefix) and draws the rest in full."""
+    root = tiny_mlp()
+    graph = walk(root, collapse=["layer 1"])
+    assert graph.boxes().keys() == {"layer 1"}
+    assert all(graph.nodes[i].scope.startswith("layer 1") for i in graph.box_of)
+    assert any(graph.nodes[i].scope.startswith("layer 2") for i in graph.visible())
+    assert walk(root, collapse="layer 2 / neuron 1").boxes().keys() == {"layer 2 / neuron 1"}
+    assert walk(root, collapse=["no such scope"]).box_of == {}
+    src = to_dot(root, view="backward", collapse=["layer 1 / neuron 2"])
+    assert "box0 [" in src and "box1 [" not in src and "cluster_" in src  # the other neurons stay clusters

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import graphviz
@@ -134,7 +134,7 @@ def draw(
     step: int | None = None,
     rankdir: str = "LR",
     theme: str = "light",
-    collapse: bool = False,
+    collapse: bool | Collection[str] = False,
     max_nodes: int = 400,
     names: Mapping[Value, str] | None = None,
     mark: Any = None,
@@ -150,7 +150,8 @@ def draw(
     and ``microprop.explain``'s text for the step as the caption. The backward views
     come from one fresh ``backward()`` run on the side: the graph's grads are left as
     they were. ``rankdir="TB"`` draws top to bottom; ``theme="dark"``; ``collapse``
-    draws each ``Value.scope`` as one box; above ``max_nodes`` nodes scopes are
+    draws each ``Value.scope`` as one box (a list of scope names: only those, the
+    rest in full); above ``max_nodes`` nodes scopes are
     collapsed, or ``GraphTooLarge`` is raised; ``names`` maps nodes to names
     (default: labels, then ``a, b, c...`` in topological order). ``mark`` flags nodes:
     pass a ``GradcheckReport`` (``gradcheck(..., raise_on_failure=False)``) and draw

@@ -11,7 +11,7 @@ operand slot (``a + a`` gives two), clusters from ``Value.scope``, and the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from microprop.engine import Value
@@ -114,6 +114,21 @@ def _boxes(nodes: list[Value], depth: int | None) -> dict[int, str]:
     return box_of
 
 
+def _chosen_boxes(nodes: list[Value], scopes: Collection[str]) -> dict[int, str]:
+    """The box of each node inside one of ``scopes``: the outermost of them it is in.
+
+    >>> x = Value(1.0); y = x * 2; y.scope = "t = 2"; z = y + 1; z.scope = "t = 3"
+    >>> _chosen_boxes([x, y, z], {"t = 2"})
+    {1: 't = 2'}
+    """
+    box_of = {}
+    for i, v in enumerate(nodes):
+        chosen = [prefix for prefix in scope_prefixes(v.scope) if prefix in scopes]
+        if chosen:
+            box_of[i] = chosen[0]
+    return box_of
+
+
 def _count(nodes: list[Value], box_of: dict[int, str]) -> int:
     return len(nodes) - len(box_of) + len(set(box_of.values()))
 
@@ -121,13 +136,14 @@ def _count(nodes: list[Value], box_of: dict[int, str]) -> int:
 def walk(
     root: Value,
     *,
-    collapse: bool = False,
+    collapse: bool | Collection[str] = False,
     max_nodes: int = 400,
     names: Mapping[Value, str] | None = None,
 ) -> Graph:
     """Number the graph of ``root`` for drawing.
 
-    With ``collapse``, nodes sharing a scope become one box. Above ``max_nodes`` the
+    With ``collapse``, nodes sharing a scope become one box; given scope names
+    (``collapse=["t = 2", "t = 3"]``), only those do, the rest stay drawn in full. Above ``max_nodes`` the
     graph is collapsed (innermost scopes first, then outermost); if it is still too
     large, ``GraphTooLarge`` says how large it is and what to do.
 
@@ -142,8 +158,12 @@ def walk(
     nodes = root.topo_order()
     box_of: dict[int, str] = {}
     note = ""
-    if collapse:
-        box_of = _boxes(nodes, None)
+    if isinstance(collapse, str):
+        collapse = [collapse]
+    if isinstance(collapse, bool):
+        box_of = _boxes(nodes, None) if collapse else {}
+    else:
+        box_of = _chosen_boxes(nodes, set(collapse))
     if _count(nodes, box_of) > max_nodes:
         for depth in (None, 1):
             box_of = _boxes(nodes, depth)
