@@ -10,7 +10,9 @@ saturates the tanh, so 1 - h_t² is small and it shrinks all the same), so the e
 (and the inputs long ago) get the smallest gradients, which is why plain RNNs struggle with
 long-range dependencies.
 
-The graph is drawn with one cluster per time step (``Value.scope``); the figure plots
+Every node of a step has the step as its scope (``Value.scope``): the graph is drawn with
+steps 1 to 4 as one box each (its h_t and grad listed) and the last step and the loss in
+full, top to bottom, so that it reads at its natural size; the figure plots
 |∂L/∂h_t| for t = 1…5 and each step's share of ∂L/∂w, for a few values of w.
 
 Run: python examples/rnn_bptt.py [--out examples/output/rnn_bptt]
@@ -42,14 +44,18 @@ def unroll(
     for t, x in enumerate(xs, start=1):
         xt = Value(x, label=f"x{t}")
         wh = params["w"] * h
-        a = wh + params["u"] * xt + params["b"]
+        ux = params["u"] * xt
+        a = wh + ux + params["b"]
         h = a.tanh()
-        h.label = f"h{t}"
+        wh.label, ux.label, a.parents[0].label = f"w·h{t - 1}", f"u·x{t}", f"w·h{t - 1} + u·x{t}"
+        a.label, h.label = f"a{t}", f"h{t}"
         _scope_step(h, {id(p) for p in params.values()} | {id(hs[-1])}, f"t = {t}")
         hs.append(h)
         recurrent.append(wh)
     o = params["v"] * h
-    loss = (o - y) ** 2
+    error = o - y
+    error.label, error.parents[1].label = "o - y", "-y"
+    loss = error**2
     _scope_step(loss, {id(params["v"]), id(h)}, "output")
     o.label, loss.label = "o", "L"
     return {"loss": loss, "h": hs, "recurrent": recurrent, **params}
@@ -107,11 +113,12 @@ def plot(results: dict[float, dict], path: pathlib.Path) -> pathlib.Path:
 
 
 def draw(out: pathlib.Path) -> pathlib.Path:
-    """The unrolled graph, backward view, one cluster per time step."""
+    """The unrolled graph, backward view: steps 1 to 4 summarised, step 5 and the loss in full."""
     from microprop.viz import save
 
     out.mkdir(parents=True, exist_ok=True)
-    return save(unroll()["loss"], out / "rnn_bptt_graph.png", view="backward", rankdir="TB")
+    early = [f"t = {t}" for t in range(1, len(XS))]
+    return save(unroll()["loss"], out / "rnn_bptt_graph.png", view="backward", rankdir="TB", collapse=early)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -59,7 +59,10 @@ def build(x: np.ndarray, y: np.ndarray, W1: np.ndarray, W2: np.ndarray, lam: flo
     o = scope_new([sum(w * hi for w, hi in zip(row, h)) for row in w2], h + weights, "o")  # type: ignore[misc]
     squared_error = cast(Value, sum((oi - yi) ** 2 for oi, yi in zip(o, ys)))
     (L,) = scope_new([0.5 * squared_error], o + ys, "L")
-    (s,) = scope_new([lam / 2 * cast(Value, sum(w * w for w in weights))], weights, "s")
+    squares = [w * w for w in weights]
+    for w, square in zip(weights, squares):
+        square.label = f"{w.label}²"
+    (s,) = scope_new([lam / 2 * cast(Value, sum(squares))], weights, "s")
     J = L + s
     J.scope = "J"
     for name, values in (("z", z), ("h", h), ("o", o)):
@@ -96,7 +99,9 @@ def check(seed: int = 0, d: int = 3, hidden: int = 4, q: int = 2, lam: float = L
 
 
 def draw(out: pathlib.Path, seed: int = 0) -> list[pathlib.Path]:
-    """The layer-level picture (scopes collapsed) and the full scalar graph, small sizes."""
+    """The layer-level picture (scopes collapsed) and the scalar graph, small sizes: every
+    scalar of z, h, o, L and s drawn, top to bottom, the weights summarised in one box per
+    matrix (their values and grads listed), so that it reads at its natural size."""
     from microprop.viz import save
 
     rng = np.random.default_rng(seed)
@@ -104,7 +109,9 @@ def draw(out: pathlib.Path, seed: int = 0) -> list[pathlib.Path]:
     out.mkdir(parents=True, exist_ok=True)
     return [
         save(graph["J"], out / "weight_decay_layers.png", collapse=True, view="backward"),
-        save(graph["J"], out / "weight_decay_scalars.png", view="backward", rankdir="LR"),
+        save(
+            graph["J"], out / "weight_decay_scalars.png", view="backward", rankdir="TB", collapse=["W1", "W2"]
+        ),
     ]
 
 

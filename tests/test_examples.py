@@ -161,6 +161,23 @@ def test_weight_decay_graph_matches_d2l(tmp_path: pathlib.Path, dot_program: str
     assert all(p.read_bytes().startswith(PNG) for p in paths)
 
 
+def png_size(path: pathlib.Path) -> tuple[int, int]:
+    """Width and height from a PNG's header."""
+    head = path.read_bytes()[:24]
+    assert head.startswith(PNG)
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def test_scalar_graphs_read_at_natural_size(tmp_path: pathlib.Path, dot_program: str) -> None:
+    """The full scalar pictures (d2l's J = L + s, the unrolled RNN) stay at most 2,500 px wide,
+    drawn top to bottom with parts summarised, so their 11-point text reads without zooming."""
+    pytest.importorskip("matplotlib")
+    paths = [*load_example("weight_decay_graph").draw(tmp_path), load_example("rnn_bptt").draw(tmp_path)]
+    for path in paths:
+        width, height = png_size(path)
+        assert width <= 2500 and height <= 2500, (path.name, width, height)
+
+
 def test_weight_decay_graph_boxes() -> None:
     """Collapsed, the graph has exactly the book's boxes W1, z, h, W2, o, L, s, J (plus inputs)."""
     from microprop.viz import to_dot
