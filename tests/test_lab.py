@@ -13,7 +13,7 @@ import sys
 import urllib.parse
 
 import pytest
-from browser import launch, open_tab
+from browser import open_tab
 
 from microprop.explain import fmt
 
@@ -200,12 +200,6 @@ def test_command_other_host_warns() -> None:
 
 
 # --- the page in Chromium -----------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module."""
-    yield from launch()
 
 
 @pytest.fixture
