@@ -245,6 +245,9 @@ def test_lab_end_to_end(page, artifacts_dir: str) -> None:
     page.screenshot(path=os.path.join(artifacts_dir, "lab.png"))
     # quiz: the first grad to type is n's
     page.get_by_test_id("quiz").click()
+    page.wait_for_function(  # the questions come from the server: wait for them, not for a fixed time
+        "() => document.querySelector('[data-testid=\"quiz-question\"]').textContent !== 'loading the questions…'"
+    )
     assert page.get_by_test_id("quiz-question").text_content() == "n.grad = ?"
     page.get_by_test_id("quiz-answer").fill("1")
     page.get_by_test_id("quiz-check").click()
