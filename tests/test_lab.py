@@ -13,7 +13,7 @@ import sys
 import urllib.parse
 
 import pytest
-from browser import launch, open_tab
+from browser import PLACEMENT, launch, open_tab
 
 from microprop.explain import fmt
 
@@ -268,6 +268,26 @@ def test_lab_end_to_end(page, artifacts_dir: str) -> None:
     assert page.get_by_test_id("leaf-q").is_visible()
     page.screenshot(path=os.path.join(artifacts_dir, "lab_error.png"))
     assert page.errors == [REFUSED]  # Chromium logs the 400 itself; the page raised nothing
+
+
+@pytest.mark.parametrize("width", [400, 1280])
+def test_lab_current_node_placed_in_the_pane(browser, served: str, width: int, artifacts_dir: str) -> None:
+    """After each Next (the lecture neuron, 400 px and 1280 px wide) the graph pane is wholly in
+    the window and the current node inside it, clear of its edges: never glued to the window's
+    bottom with the pane's empty top above it."""
+    tab = open_tab(browser, served, width=width, height=800, local=(served.split("/?")[0], "data:", "blob:"))
+    tab.wait_for_selector("body[data-ready=true] .mp-pane:not([hidden]) svg g.node", timeout=30_000)
+    for k in range(5):
+        tab.get_by_test_id("next").click()
+        assert tab.evaluate(PLACEMENT, "") == [], k
+        if k == 2:
+            tab.screenshot(path=os.path.join(artifacts_dir, f"lab_{width}px_step3.png"))
+    tab.locator("#stepper").focus()
+    tab.keyboard.press("p")  # projector: bigger, the same placement
+    tab.keyboard.press("ArrowLeft")
+    assert tab.evaluate(PLACEMENT, "") == []
+    assert tab.errors == []
+    tab.close()
 
 
 def test_lab_state_in_the_url(browser, served: str, page) -> None:
