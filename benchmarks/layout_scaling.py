@@ -41,7 +41,7 @@ def main() -> int:
         root = shared(depth, args.chain)
         nodes = root.topo_order()
         edges = sum(len(v.parents) for v in nodes)
-        dot = scene(root, quiz=False, max_nodes=10**6)["dot"]["backward"]
+        dot = scene(root, quiz=False, max_nodes=10**6, max_layout=10**9)["dot"]["backward"]
         t = time.perf_counter()
         try:
             subprocess.run(
