@@ -372,8 +372,8 @@ def _scene(
             tr(
                 "this graph has {size} nodes, but values used far apart (such as one weight shared by "
                 "every layer) give it long edges: laid out, it costs {cost} node places, more than "
-                "max_layout={max_layout}, and Graphviz would take minutes, freezing the page. Step "
-                "through fewer layers or a smaller part of it, or raise max_layout and wait",
+                "max_layout={max_layout}, and Graphviz would take seconds to minutes, freezing the page. "
+                "Step through fewer layers or a smaller part of it, or raise max_layout and wait",
                 size=size,
                 cost=cost,
                 max_layout=max_layout,
