@@ -36,6 +36,13 @@ def open_tab(browser, url: str, width: int = 1280, height: int = 800, local: tup
     return tab
 
 
+def open_stepper(browser, url: str, width: int = 1280, height: int = 800):
+    """A new tab on a stepper page, its view drawn (errors collect as in ``open_tab``)."""
+    tab = open_tab(browser, url, width=width, height=height)
+    wait_laid_out(tab)
+    return tab
+
+
 def wait_laid_out(tab, root: str = "") -> None:
     """Wait until the stepper under ``root`` (a CSS selector) has drawn its visible view."""
     tab.wait_for_selector(f"{root} .mp-pane:not([hidden]) svg g.node", timeout=30_000)

@@ -13,7 +13,7 @@ import sys
 import urllib.parse
 
 import pytest
-from browser import PLACEMENT, launch, open_tab
+from browser import PLACEMENT, open_tab
 
 from microprop.explain import fmt
 
@@ -213,12 +213,6 @@ def test_command_other_host_warns() -> None:
 
 
 # --- the page in Chromium -----------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module."""
-    yield from launch()
 
 
 @pytest.fixture
