@@ -83,15 +83,16 @@ class BatchTape:
         self.loss = loss
         given = set(flat)
         self.shared = [v for v in nodes if v.op is None and v not in given]
+        penalty_nodes = [] if penalty is None else penalty.topo_order()
         if penalty is not None:
-            penalty_leaves = [v for v in penalty.topo_order() if v.op is None]
+            penalty_leaves = [v for v in penalty_nodes if v.op is None]
             if given.intersection(penalty_leaves):
                 raise ValueError("the penalty must depend on the parameters only, not on the inputs")
             known = set(self.shared)
             self.shared += [v for v in penalty_leaves if v not in known]  # its constants
         at = {v: i for i, v in enumerate(self.shared)}
-        self._sample = Program(loss, flat, at, self.watched, exact)
-        self._penalty = None if penalty is None else Program(penalty, [], at, [], exact)
+        self._sample = Program(loss, flat, at, self.watched, exact, nodes)
+        self._penalty = None if penalty is None else Program(penalty, [], at, [], exact, penalty_nodes)
         if self._penalty is not None:
             self._penalty.resize(1)
         self.penalty = penalty
@@ -133,12 +134,14 @@ class BatchTape:
         shared = np.array([v.data for v in self.shared], dtype=float)
         with np.errstate(all="ignore"):
             self._sample.forward(shared)
-            total = sum(self._sample.row(self.loss).tolist())  # ((0 + l0) + l1) + ...: the engine's sum(losses)
+            total = sum(
+                self._sample.row(self.loss).tolist()
+            )  # ((0 + l0) + l1) + ...: the engine's sum(losses)
             if self.reduction == "mean":
                 total = total * (1.0 / batch)
             if self._penalty is not None:
                 self._penalty.forward(shared)
-                total = total + float(self._penalty.row(self.penalty)[0])  # type: ignore[arg-type]
+                total = total + float(self._penalty.row(self._penalty.root)[0])
         return total
 
     def values(self, v: Value) -> Array:

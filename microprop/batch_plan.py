@@ -44,29 +44,46 @@ class _Dense:
 
 
 class _Rows:
-    """Some rows of a (rows × batch) array, read as an array of ``shape`` + (batch,): a slice
-    when they are consecutive (a view, no copy), else an index array."""
+    """Some rows of a (rows × batch) array, read as an array of ``shape`` + (batch,).
 
-    __slots__ = ("at", "shape")
+    Bound to their array (``bind``, each time it is made anew): consecutive rows are a view
+    of it, made once, which reads and writes go through with no copy and no index.
+    """
+
+    __slots__ = ("array", "at", "shape", "view")
 
     def __init__(self, rows: Array) -> None:
         flat = rows.ravel()
         self.shape = rows.shape
-        consecutive = len(flat) > 0 and bool(np.all(np.diff(flat) == 1))
-        self.at: slice | Array = slice(int(flat[0]), int(flat[-1]) + 1) if consecutive else flat
+        first, n = (int(flat[0]), len(flat)) if len(flat) else (0, 0)
+        consecutive = (
+            n > 0 and int(flat[-1]) == first + n - 1 and bool((flat == np.arange(first, first + n)).all())
+        )
+        self.at: slice | Array = slice(first, first + n) if consecutive else flat
+        self.array = self.view = np.empty((0, 0))
 
-    def of(self, array: Array) -> Array:
-        return array[self.at].reshape(*self.shape, array.shape[1])
-
-    def put(self, array: Array, values: Array) -> None:
-        array[self.at] = values.reshape(-1, array.shape[1])
-
-    def fill(self, array: Array, values: Array) -> None:
-        """Write the same (n, batch) ``values`` into each of the rows' ``shape[0]`` blocks."""
+    def bind(self, array: Array) -> None:
+        self.array = array
         if isinstance(self.at, slice):
-            array[self.at].reshape(*self.shape, array.shape[1])[...] = values
+            self.view = array[self.at].reshape(*self.shape, array.shape[1])
+
+    def of(self) -> Array:
+        if isinstance(self.at, slice):
+            return self.view
+        return self.array[self.at].reshape(*self.shape, self.array.shape[1])
+
+    def put(self, values: Array) -> None:
+        if isinstance(self.at, slice):
+            self.view[...] = values.reshape(self.view.shape)
         else:
-            array[self.at.reshape(self.shape)] = values
+            self.array[self.at] = values.reshape(-1, self.array.shape[1])
+
+    def fill(self, values: Array) -> None:
+        """Write the same (n, batch) ``values`` into each of the ``shape[0]`` blocks of rows."""
+        if isinstance(self.at, slice):
+            self.view[...] = values
+        else:
+            self.array[self.at.reshape(self.shape)] = values
 
 
 @dataclass
@@ -76,19 +93,29 @@ class _Grads:
     parts: list[tuple[slice | Array, _Rows]]  # (positions among the nodes, their edges (count, n))
     single: bool  # one part, one edge per node: the grads are that row block as it is
 
-    def of(self, contributions: Array, n: int) -> Array:
+    def of(self, n: int) -> Array:
         if self.single:
-            return self.parts[0][1].of(contributions)[0]
-        grads = np.empty((n, contributions.shape[1]))
+            return self.parts[0][1].of()[0]
+        edges = self.parts[0][1]
+        grads = np.empty((n, edges.array.shape[1]))
         for positions, edges in self.parts:
-            grads[positions] = _sum_rows(edges.of(contributions))
+            grads[positions] = _sum_rows(edges.of())
         return grads
+
+
+@dataclass
+class _Product:
+    """A matrix product's operands: ``W @ X`` computes the sums' ``Σ w·x`` for the batch."""
+
+    w: Array  # the weights' positions in the shared values, (n, len(x))
+    x: _Rows  # X's rows
+    x_sends: _Rows | None  # the edges into X; None when no grad of X is read
 
 
 @dataclass
 class _Step:
     """A planned group (``_Group``: one op, or fused sums when ``kernel`` is None) or matrix
-    product (``_Dense``, then ``x``, ``w`` and ``x_sends`` are set), its rows laid out."""
+    product (``_Dense``, then ``product`` is set), its rows laid out."""
 
     name: str
     kernel: Kernel | None
@@ -100,9 +127,7 @@ class _Step:
     sends: _Rows  # the edges backward writes, one row per input or term, (inputs or terms, n)
     send_rows: list[_Rows | None]  # the same, row by row; None where no grad reads the row
     grads: _Grads
-    x: _Rows | None = None  # a matrix product's X rows
-    w: Array | None = None  # its weights' positions in the shared values, (n, len(x))
-    x_sends: _Rows | None = None  # its edges into X; None when no grad of X is read
+    product: _Product | None = None  # a matrix product's W and X
 
 
 class Program:
@@ -115,13 +140,23 @@ class Program:
     engine's order.
     """
 
-    def __init__(self, root: Value, inputs: list[Value], at: dict[Value, int], kept: list[Value], exact: bool) -> None:
-        nodes = root.topo_order()
+    def __init__(
+        self,
+        root: Value,
+        inputs: list[Value],
+        at: dict[Value, int],
+        kept: list[Value],
+        exact: bool,
+        nodes: list[Value] | None = None,
+    ) -> None:
+        nodes = root.topo_order() if nodes is None else nodes  # the caller's topo_order(), if it has it
         index = {node: i for i, node in enumerate(nodes)}
         shared_idx = np.array([i for i, v in enumerate(nodes) if v.op is None and v in at], dtype=np.intp)
         kept_idx = [index[v] for v in (root, *kept)]
         plan = _Planner(nodes, index, kept=kept_idx)
-        steps = list(plan.groups) if exact else _plan_dense(plan, shared_idx, set(kept_idx))
+        steps: list[_Group | _Dense] = (
+            list(plan.groups) if exact else _plan_dense(plan, shared_idx, set(kept_idx))
+        )
         for g in steps:
             g.gather = plan.gather(g.out.tolist())
         shared_at = np.array([at[nodes[i]] for i in shared_idx.tolist()], dtype=np.intp)
@@ -132,9 +167,15 @@ class Program:
         self.nodes = len(nodes)
         self.exact = exact
         self._shared_read = layout.shared_read  # (the rows, the shared values' positions)
-        self._shared_grads = [(shared_at[part.positions], rows) for part, (_, rows) in zip(shared_gather, layout.grads(shared_gather).parts)]
-        weights = [g.w.ravel() for g in self.steps if g.w is not None]
-        self._distinct_weights = not weights or len(np.unique(np.concatenate(weights))) == sum(map(len, weights))
+        self._shared_grads = [
+            (shared_at[part.positions], rows)
+            for part, (_, rows) in zip(shared_gather, layout.grads(shared_gather).parts)
+        ]
+        weights = [g.product.w.ravel() for g in self.steps if g.product is not None]
+        self._distinct_weights = not weights or len(np.unique(np.concatenate(weights))) == sum(
+            map(len, weights)
+        )
+        self.root = root
         self._rows = {v: int(layout.rows[index[v]]) for v in (root, *kept)}
         self._node_rows, self._edge_rows = layout.node_count, layout.edge_count
         self._products: list[tuple[Array, Array]] = []  # each matrix product's W and X, from forward()
@@ -146,6 +187,21 @@ class Program:
         if self.data.shape[1] != batch:
             self.data = np.empty((self._node_rows, batch))
             self.contributions = np.empty((self._edge_rows, batch))
+            for g in self.steps:
+                product = g.product
+                for rows in (g.out, g.inputs, product.x if product else None):
+                    if rows is not None:
+                        rows.bind(self.data)
+                for rows in (
+                    g.sends,
+                    product and product.x_sends,
+                    *g.send_rows,
+                    *(r for _, r in g.grads.parts),
+                ):
+                    if rows is not None:
+                        rows.bind(self.contributions)
+            for _, rows in self._shared_grads:
+                rows.bind(self.contributions)
         return self.data
 
     def row(self, v: Value) -> Array:
@@ -160,48 +216,50 @@ class Program:
         data[rows] = shared[which, None]
         self._products = []
         for g in self.steps:
-            if g.w is not None:  # a matrix product, plus the sums' other terms
-                W, X = shared[g.w], g.x.of(data)  # type: ignore[union-attr]
+            if g.product is not None:  # a matrix product, plus the sums' other terms
+                W, X = shared[g.product.w], g.product.x.of()
                 self._products.append((W, X))
                 products = W @ X
-                g.out.put(data, _sum_rows(g.inputs.of(data)) + products if g.inputs.shape[0] else products)
+                g.out.put(_sum_rows(g.inputs.of()) + products if g.inputs.shape[0] else products)
             elif g.kernel is None:
-                g.out.put(data, _sum_rows(g.inputs.of(data)))
+                g.out.put(_sum_rows(g.inputs.of()))
             else:
-                g.out.put(data, g.kernel.forward(*g.inputs.of(data), *g.params))
+                g.out.put(g.kernel.forward(*g.inputs.of(), *g.params))
 
     def backward(self, seed: float, grads: Array) -> None:
         """Send ``seed`` (d total / d root) back through the last ``forward()`` and add each
         shared leaf's contributions, summed over the batch, into ``grads``."""
-        data, contributions, exact = self.data, self.contributions, self.exact
-        contributions[0] = seed  # row 0: the root's
+        exact = self.exact
+        self.contributions[0] = seed  # row 0: the root's
         summed = []  # each matrix product's weight grads, summed over the batch
         products = iter(reversed(self._products))
         for g in reversed(self.steps):
-            upstream = g.grads.of(contributions, g.n)
+            upstream = g.grads.of(g.n)
             if exact:
                 upstream = upstream + 0.0  # 0.0 + Σ, as the engine: no -0.0
-            if g.w is not None:  # a matrix product: d/d term = 1, then W.T @ G and G @ X.T
+            if g.product is not None:  # a matrix product: d/d term = 1, then W.T @ G and G @ X.T
                 W, X = next(products)
                 if g.inputs.shape[0]:
-                    g.sends.fill(contributions, upstream)
-                if g.x_sends is not None:
-                    g.x_sends.put(contributions, W.T @ upstream)
-                summed.append((g.w, upstream @ X.T))
+                    g.sends.fill(upstream)
+                if g.product.x_sends is not None:
+                    g.product.x_sends.put(W.T @ upstream)
+                summed.append((g.product.w, upstream @ X.T))
             elif g.kernel is None:  # d sum / d term = 1
-                g.sends.fill(contributions, upstream)
+                g.sends.fill(upstream)
             else:  # the chain rule: local derivative × upstream grad, along each edge
-                sent = _sent(g.kernel, g.mask, (g.out.of(data), *g.inputs.of(data), *g.params), upstream)
+                sent = _sent(g.kernel, g.mask, (g.out.of(), *g.inputs.of(), *g.params), upstream)
                 for rows, d in zip(g.send_rows, sent):
                     if rows is not None:
-                        rows.put(contributions, d)
+                        rows.put(d)
         for positions, rows in self._shared_grads:
-            edges = rows.of(contributions)  # (edges per leaf, leaves, batch)
+            edges = rows.of()  # (edges per leaf, leaves, batch)
             if not len(edges):
                 continue
             if not exact:
                 per_edge = edges.reshape(-1, edges.shape[2]).sum(axis=1)  # over the batch
-                grads[positions] += per_edge if len(edges) == 1 else per_edge.reshape(len(edges), -1).sum(axis=0)
+                grads[positions] += (
+                    per_edge if len(edges) == 1 else per_edge.reshape(len(edges), -1).sum(axis=0)
+                )
             else:  # the engine's order: each sample's edges in turn, the last sample first
                 terms = edges[:, :, ::-1].transpose(1, 2, 0).reshape(edges.shape[1], -1)
                 start = grads[positions][:, None]
@@ -216,9 +274,10 @@ class Program:
         """Counts that describe the plan."""
         return {
             "nodes": self.nodes,
-            "groups": sum(g.w is None for g in self.steps),
-            "matrix_products": sum(g.w is not None for g in self.steps),
+            "groups": sum(g.product is None for g in self.steps),
+            "matrix_products": sum(g.product is not None for g in self.steps),
         }
+
 
 # --- where the numbers live --------------------------------------------------------------
 
@@ -232,7 +291,13 @@ class _Layout:
     a matrix product replaces, partial sums) and edges nothing writes get no row."""
 
     def __init__(
-        self, n: int, inputs: list[int], shared_idx: Array, shared_at: Array, steps: list[_Group | _Dense], kept: list[int]
+        self,
+        n: int,
+        inputs: list[int],
+        shared_idx: Array,
+        shared_at: Array,
+        steps: list[_Group | _Dense],
+        kept: list[int],
     ) -> None:
         rows = np.full(n, -1, dtype=np.intp)
         count = 0
@@ -299,9 +364,11 @@ class _Layout:
                 sends=_Rows(erows[g.rest_edges].reshape(g.rest.shape)),
                 send_rows=[],
                 grads=self.grads(g.gather),
-                x=_Rows(rows[g.x]),
-                w=self._shared_at[g.w],
-                x_sends=_Rows(erows[g.x_edges]) if x_alive else None,
+                product=_Product(
+                    w=self._shared_at[g.w],
+                    x=_Rows(rows[g.x]),
+                    x_sends=_Rows(erows[g.x_edges]) if x_alive else None,
+                ),
             )
         edges = g.edges.reshape(g.inputs.shape)
         return _Step(
@@ -313,7 +380,9 @@ class _Layout:
             inputs=_Rows(rows[g.inputs]),
             params=tuple(p[:, None] for p in g.params),
             sends=_Rows(erows[edges]),
-            send_rows=[_Rows(erows[row]) if self._gathered[row].any() else None for row in edges],
+            send_rows=[_Rows(erows[row]) if self._gathered[row].any() else None for row in edges]
+            if g.kernel
+            else [],
             grads=self.grads(g.gather),
         )
 

@@ -257,7 +257,10 @@ def _watched(watch: Iterable[Value], index: dict[Value, int], graph: str) -> lis
 
 
 def _sent(
-    kernel: Kernel, mask: Callable[..., tuple[Array | bool, ...]] | None, args: tuple[Array, ...], upstream: Array
+    kernel: Kernel,
+    mask: Callable[..., tuple[Array | bool, ...]] | None,
+    args: tuple[Array, ...],
+    upstream: Array,
 ) -> list[Array]:
     """What a group's nodes send to each input (``args``: out, inputs, params): the chain
     rule, local derivative × upstream grad, exactly 0 where the row ``mask``s, as ``Value.backward()``."""
