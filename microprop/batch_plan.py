@@ -194,7 +194,7 @@ class Program:
                         rows.bind(self.data)
                 for rows in (
                     g.sends,
-                    product and product.x_sends,
+                    product.x_sends if product else None,
                     *g.send_rows,
                     *(r for _, r in g.grads.parts),
                 ):
