@@ -17,10 +17,14 @@ Every leaf that is not an input is shared by the batch (parameters and constants
 grad receives the sum over the batch. The numbers are the scalar engine's for the whole
 batch's graph (``sum(losses) * (1/n) + penalty``, built sample by sample): bit for bit with
 ``exact=True``, where no matrix products are made and every sum adds in the engine's
-order (the samples' contributions from the last sample to the first, after the
-penalty's); by default BLAS adds each matrix product in its own order, so those sums,
-and what depends on them, differ from the engine's in the last bits (on the moons demo:
-1e-15 of the largest grad, 4e-14 of the smallest).
+order (the penalty's contributions, then the samples' from the last sample to the first,
+onto each leaf's grad as it was). By default BLAS adds each matrix product in its own
+order and numpy sums each shared leaf's contributions over the batch before adding the
+total to its grad, so those sums, and what depends on them, differ from the engine's in
+the last bits (on the moons demo: 1e-15 of the largest grad, 4e-14 of the smallest).
+
+The plan itself (grouping, matrix products, where each number lives) is
+``microprop.batch_plan``'s ``Program``.
 
 >>> from microprop import Value
 >>> w, b = Value(1.0), Value(0.0)
