@@ -16,10 +16,11 @@ test: $(VENV)/.installed-test
 	@bash .ci/system-deps.sh dot chromium hangul
 	$(BIN)/python -m pytest
 
-# ruff (lint and format) and mypy (settings in pyproject.toml) over microprop/, viz/ and examples/
+# ruff (lint and format) over microprop/, viz/, examples/ and benchmarks/; mypy (settings in
+# pyproject.toml) over what they list
 lint: $(VENV)/.installed-lint
-	$(BIN)/ruff check microprop viz examples
-	$(BIN)/ruff format --check microprop viz examples
+	$(BIN)/ruff check microprop viz examples benchmarks
+	$(BIN)/ruff format --check microprop viz examples benchmarks
 	$(BIN)/mypy
 
 $(VENV)/.installed-%: setup.cfg pyproject.toml

@@ -99,7 +99,10 @@ def build(steps: Recipe, leaves: Sequence[Value]) -> Value:
 
 def near_kink(root: Value, margin: float = 1e-3) -> bool:
     """Whether an input of relu, leaky_relu, elu or abs is within ``margin`` of the kink at 0."""
-    return any(v.op is not None and v.op.name in KINKED and abs(v.parents[0].data) < margin for v in root.topo_order())
+    return any(
+        v.op is not None and v.op.name in KINKED and abs(v.parents[0].data) < margin
+        for v in root.topo_order()
+    )
 
 
 @dataclasses.dataclass
@@ -129,7 +132,7 @@ def fuzz_gradients(cases: int, seed: int) -> Tally:
         if near_kink(root) or not (math.isfinite(root.data) and abs(root.data) < 1e6):
             tally.skipped += 1
             continue
-        fn: Callable[..., Value] = lambda *xs, s=steps: build(s, xs)  # noqa: E731
+        fn: Callable[..., Value] = lambda *xs, s=steps: build(s, xs)
         # a genuine bug fails at every step size; a rounding or curvature artefact does not
         reports = [gradcheck(fn, point, eps=eps, raise_on_failure=False) for eps in (1e-6, 1e-4, 1e-7)]
         tally.checked += 1
@@ -203,7 +206,9 @@ def fuzz_dot(cases: int, seed: int) -> Tally:
         if dot is None:
             tally.skipped += 1
             continue
-        run = subprocess.run([dot, "-Tsvg"], input=text.encode(), capture_output=True, timeout=60)
+        run = subprocess.run(
+            [dot, "-Tsvg"], input=text.encode(), capture_output=True, timeout=60, check=False
+        )
         tally.checked += 1
         try:
             if run.returncode != 0:
@@ -245,7 +250,10 @@ def fuzz_pages(cases: int, seed: int, labels_per_page: int = 6) -> Tally:
             tab.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None)
             tab.on("pageerror", lambda err, e=errors: e.append(str(err)))
             tab.on("dialog", lambda d, e=errors: (e.append("dialog: " + d.message), d.dismiss()))
-            tab.on("request", lambda r, e=errors: None if r.url.startswith("file:") else e.append("network: " + r.url))
+            tab.on(
+                "request",
+                lambda r, e=errors: None if r.url.startswith("file:") else e.append("network: " + r.url),
+            )
             tally.checked += 1
             try:
                 tab.goto(page_path.as_uri())
@@ -260,8 +268,10 @@ def fuzz_pages(cases: int, seed: int, labels_per_page: int = 6) -> Tally:
                 if scripts != 2 or errors or missing:
                     problem = f"scripts {scripts}, errors {errors[:3]}, names not shown {missing[:2]!r}"
                     tally.failures.append(f"seed {seed + case}: labels {labels!r}: {problem}"[:600])
-            except Exception as err:  # a timeout: the page did not lay out or step
-                tally.failures.append(f"seed {seed + case}: labels {labels!r}: {type(err).__name__}: {err}"[:600])
+            except Exception as err:  # noqa: BLE001 (a timeout: the page did not lay out or step; any error is a finding)
+                tally.failures.append(
+                    f"seed {seed + case}: labels {labels!r}: {type(err).__name__}: {err}"[:600]
+                )
             finally:
                 tab.close()
         browser.close()
@@ -271,7 +281,9 @@ def fuzz_pages(cases: int, seed: int, labels_per_page: int = 6) -> Tally:
 # --- the campaign --------------------------------------------------------------------------
 
 
-def campaign(profile: str = "short", seed: int = 0, parts: Sequence[str] = ("graphs", "replays", "labels", "pages")) -> list[Tally]:
+def campaign(
+    profile: str = "short", seed: int = 0, parts: Sequence[str] = ("graphs", "replays", "labels", "pages")
+) -> list[Tally]:
     """Run the chosen parts of a profile; one Tally per part."""
     sizes = PROFILES[profile]
     runs = {"graphs": fuzz_gradients, "replays": fuzz_replay, "labels": fuzz_dot, "pages": fuzz_pages}
@@ -289,14 +301,18 @@ def report(tallies: list[Tally], profile: str, seed: int) -> str:
     lines = [
         f"# Fuzz campaign: profile `{profile}`, seed {seed}",
         "",
-        f"`{' '.join(['.venv/bin/python', 'benchmarks/fuzz.py', *sys.argv[1:]])}` on "
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, Python {platform.python_version()}, "
-        f"{platform.machine()}.",
+        (
+            f"`{' '.join(['.venv/bin/python', 'benchmarks/fuzz.py', *sys.argv[1:]])}` on "
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, Python {platform.python_version()}, "
+            f"{platform.machine()}."
+        ),
         "",
         "| part | checked | skipped | failed | seconds |",
         "|---|---:|---:|---:|---:|",
     ]
-    lines += [f"| {t.name} | {t.checked} | {t.skipped} | {len(t.failures)} | {t.seconds:.1f} |" for t in tallies]
+    lines += [
+        f"| {t.name} | {t.checked} | {t.skipped} | {len(t.failures)} | {t.seconds:.1f} |" for t in tallies
+    ]
     for t in tallies:
         for failure in t.failures[:5]:
             lines += ["", f"{t.name}: `{failure}`"]

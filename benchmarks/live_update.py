@@ -76,7 +76,9 @@ def in_browser(repeat: int) -> tuple[list[float], list[list[float]]]:
             tab.get_by_test_id("expr").press("Enter")
             # the lecture neuron shown first has w1 and n too: wait for this graph's own layout
             tab.wait_for_selector(f"[data-testid=leaf-w{INPUTS}]")
-            tab.wait_for_function("() => document.getElementById('stepper').dataset.layouts === '2'", timeout=60_000)
+            tab.wait_for_function(
+                "() => document.getElementById('stepper').dataset.layouts === '2'", timeout=60_000
+            )
             tab.evaluate(IN_PAGE)
             times, inside = [], []
             field = tab.get_by_test_id("leaf-w1")
@@ -87,11 +89,14 @@ def in_browser(repeat: int) -> tuple[list[float], list[list[float]]]:
                 field.press("Enter")  # the change event: to the server and back into the page
                 tab.wait_for_function(
                     "(before) => document.querySelector('[data-testid=\"value-n\"]').textContent !== before",
-                    arg=before, polling="raf",
+                    arg=before,
+                    polling="raf",
                 )
                 times.append(time.perf_counter() - t0)
                 tab.wait_for_function("() => window.__shown !== undefined")
-                inside.append(tab.evaluate("[window.__shown - window.__change, window.__answer - window.__change]"))
+                inside.append(
+                    tab.evaluate("[window.__shown - window.__change, window.__answer - window.__change]")
+                )
             layouts = tab.evaluate("document.getElementById('stepper').dataset.layouts")
             assert layouts == "2", f"{layouts} layouts: a number changed the layout"  # no re-layout
             browser.close()
@@ -107,7 +112,9 @@ def main() -> None:
     args = parser.parse_args()
     nodes, py = python_side(args.repeat)
     ms = sorted(t * 1000 for t in py)
-    print(f"{nodes} nodes, Python scene + JSON per change: median {statistics.median(ms):.0f} ms, max {ms[-1]:.0f} ms")
+    print(
+        f"{nodes} nodes, Python scene + JSON per change: median {statistics.median(ms):.0f} ms, max {ms[-1]:.0f} ms"
+    )
     outside, inside = in_browser(args.repeat)
     ms = sorted(t * 1000 for t in outside)
     print(f"{nodes} nodes, field change -> page updated (lab, Chromium): median {statistics.median(ms):.0f} ms, "

@@ -13,6 +13,7 @@ both explain a wrong answer with :func:`hint`, so the two say the same thing.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from .engine import Value
 from .explain import BackwardStep, Contribution
@@ -78,10 +79,52 @@ def hint(answer: float, node: Value, steps: list[BackwardStep], rtol: float) -> 
                 rule=_rule_value(c),
                 upstream=f"{c.upstream_name} = {fmt(c.upstream)}",
             )
+    for c in received:
+        slip = _partial_upstream(c, steps, close)
+        if slip:
+            return slip
     if node.grad != 0 and close(-node.grad):
         return tr("the sign is off")
     if close(node.data) and node.data != 0:
         return tr("that is the node's value ({value}), not its grad d(output)/d(node)", value=fmt(node.data))
+    return ""
+
+
+def _partial_upstream(c: Contribution, steps: list[BackwardStep], close: Callable[[float], bool]) -> str:
+    """The hint when the answer multiplies the local derivative by only part of an upstream
+    grad that collects several contributions (one of them, or all but one).
+
+    >>> from microprop.explain import backward_steps
+    >>> x = Value(3.0, label="x"); w = Value(0.5, label="w"); n = x * w; n.label = "n"
+    >>> steps = backward_steps(n * n + n); c = steps[-1].contributions[1]  # w.grad = x × n.grad
+    >>> _partial_upstream(c, steps, lambda answer: answer == 3.0 * 1.5)
+    'that is x × 1.5, part of n.grad only: n is used 3 times, add all its contributions (n.grad = 4.0)'
+    """
+    upstream = next(s.node for s in steps if any(d is c for d in s.contributions))
+    parts = [d.value for s in steps for d in s.contributions if d.parent is upstream]
+    if len(parts) < 2:
+        return ""
+    total = sum(parts)
+    for partial in parts + [total - p for p in parts]:
+        if partial != total and close(c.local * partial):
+            fields = {
+                "product": f"{c.local_formula} × {fmt(partial)}",
+                "upstream": c.upstream_name,
+                "name": c.upstream_name.removesuffix(".grad"),
+                "grad": f"{c.upstream_name} = {fmt(total)}",
+            }
+            if len(parts) == 2:
+                return tr(
+                    "that is {product}, one contribution to {upstream} only: "
+                    "{name} is used 2 times, add the other one ({grad})",
+                    **fields,
+                )
+            return tr(
+                "that is {product}, part of {upstream} only: "
+                "{name} is used {count} times, add all its contributions ({grad})",
+                count=len(parts),
+                **fields,
+            )
     return ""
 
 

@@ -46,6 +46,7 @@ MAX_BODY = 64 * 1024
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
 DEFAULT_VALUE = 1.0  # an input the page has no value for yet
 MAX_NODES = 400
+SHAPE = "{expr, values}"  # what a request to /api/scene holds
 
 
 def _values(text: str) -> dict[str, float]:
@@ -136,11 +137,11 @@ def evaluate(
 
 def _evaluate(expr: Any, values: Any, have: str | None, quiz: bool, passes: Any) -> dict[str, Any]:
     if passes not in (1, 2) or isinstance(passes, bool):
-        raise BadRequest(400, "passes must be 1 or 2")
+        raise BadRequest(400, tr("passes must be 1 or 2, not {passes}", passes=repr(passes)[:40]))
     if not isinstance(expr, str):
-        raise BadRequest(400, "expr must be text")
+        raise BadRequest(400, tr("expr must be text"))
     if not isinstance(values, dict):
-        raise BadRequest(400, "values must be an object of name: number")
+        raise BadRequest(400, tr("values must be an object of name: number"))
     try:
         program = parse_program(expr)
     except ExprError as err:
@@ -171,30 +172,39 @@ def _error(status: int, message: str, **detail: Any) -> JSONResponse:
     return JSONResponse({"error": message, **detail}, status_code=status)
 
 
+def _too_large() -> str:
+    return tr("the request is larger than {kib} KiB", kib=MAX_BODY // 1024)
+
+
 async def _body(request: Request) -> bytes:
     """The request body, refusing more than ``MAX_BODY`` bytes however it is sent."""
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-        raise BadRequest(413, f"the request is larger than {MAX_BODY // 1024} KiB")
+        raise BadRequest(413, _too_large())
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY:
-            raise BadRequest(413, f"the request is larger than {MAX_BODY // 1024} KiB")
+            raise BadRequest(413, _too_large())
     return body
 
 
 async def scene_endpoint(request: Request, lang: str = "en") -> Response:
     """POST ``{"expr": ..., "values": {...}, "have": layout key, "quiz": bool, "passes": 1 or 2}`` -> the
-    scene (its words in ``lang``), or an error as JSON."""
+    scene, or an error as JSON (its words in ``lang``)."""
+    with language(lang):
+        return await _scene_endpoint(request, lang)
+
+
+async def _scene_endpoint(request: Request, lang: str) -> Response:
     try:
         body = await _body(request)
         try:
             payload = json.loads(body)
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise BadRequest(400, "the request must be JSON: {expr, values}") from None
+            raise BadRequest(400, tr("the request must be JSON: {shape}", shape=SHAPE)) from None
         if not isinstance(payload, dict):
-            raise BadRequest(400, "the request must be a JSON object: {expr, values}")
+            raise BadRequest(400, tr("the request must be a JSON object: {shape}", shape=SHAPE))
         data = evaluate(
             payload.get("expr"),
             payload.get("values", {}),
@@ -261,10 +271,11 @@ def hostname(host: str) -> str:
 
 class Guard:
     """ASGI middleware: the Host header must name this machine, every request must
-    carry the token (``?token=`` or an ``X-Microprop-Token`` header), bodies are capped."""
+    carry the token (``?token=`` or an ``X-Microprop-Token`` header), bodies are capped.
+    Refusals are plain text in ``lang``, the page's language."""
 
-    def __init__(self, app: ASGIApp, token: str, hosts: frozenset[str]) -> None:
-        self.app, self.token, self.hosts = app, token, hosts
+    def __init__(self, app: ASGIApp, token: str, hosts: frozenset[str], lang: str = "en") -> None:
+        self.app, self.token, self.hosts, self.lang = app, token, hosts, check_lang(lang)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -273,20 +284,20 @@ class Guard:
         request = Request(scope)
         host = request.headers.get("host", "")
         given = request.query_params.get("token") or request.headers.get("x-microprop-token") or ""
-        if hostname(host) not in self.hosts:
-            response: Response = PlainTextResponse(f"host {host[:80]!r} is not this lab's", status_code=403)
-        elif not secrets.compare_digest(given.encode(), self.token.encode()):
-            response = PlainTextResponse("the lab needs its token: open the URL it printed", status_code=403)
-        elif (length := request.headers.get("content-length")) and (
-            not length.isdigit() or int(length) > MAX_BODY
-        ):
-            response = PlainTextResponse(
-                f"the request is larger than {MAX_BODY // 1024} KiB", status_code=413
-            )
-        else:
-            await self.app(scope, receive, _secure(send))
-            return
-        await response(scope, receive, send)
+        with language(self.lang):
+            if hostname(host) not in self.hosts:
+                refusal = 403, tr("host {host} is not this lab's", host=repr(host[:80]))
+            elif not secrets.compare_digest(given.encode(), self.token.encode()):
+                refusal = 403, tr("the lab needs its token: open the URL it printed")
+            elif (length := request.headers.get("content-length")) and (
+                not length.isdigit() or int(length) > MAX_BODY
+            ):
+                refusal = 413, _too_large()
+            else:
+                await self.app(scope, receive, _secure(send))
+                return
+        status, text = refusal
+        await PlainTextResponse(text, status_code=status)(scope, receive, send)
 
 
 CSP = (
@@ -331,4 +342,4 @@ def app(
         return await scene_endpoint(request, lang)
 
     routes = [Route("/", index), Route("/api/scene", scenes, methods=["POST"])]
-    return Guard(Starlette(routes=routes), token, hosts)
+    return Guard(Starlette(routes=routes), token, hosts, lang)

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from typing import cast
 
 from .engine import Value
+from .i18n import tr
 
 Scalar = Value | float
 Scalars = Scalar | Sequence[Scalar]
@@ -36,9 +37,9 @@ def _as_list(x: Scalars) -> list[Scalar]:
 def _pairs(preds: Scalars, targets: Scalars) -> list[tuple[Scalar, Scalar]]:
     p, t = _as_list(preds), _as_list(targets)
     if len(p) != len(t):
-        raise ValueError(f"{len(p)} predictions but {len(t)} targets")
+        raise ValueError(tr("{preds} predictions but {targets} targets", preds=len(p), targets=len(t)))
     if not p:
-        raise ValueError("no predictions")
+        raise ValueError(tr("no predictions"))
     return list(zip(p, t))
 
 
@@ -67,9 +68,11 @@ def _rows(preds: object, targets: object) -> list[tuple[list[Scalar], list[Scala
         rows = [(p, t)]
     for a, b in rows:
         if len(a) != len(b):
-            raise ValueError(f"a sample of {len(a)} predictions but {len(b)} targets")
+            raise ValueError(
+                tr("a sample of {preds} predictions but {targets} targets", preds=len(a), targets=len(b))
+            )
         if not a:
-            raise ValueError("no predictions")
+            raise ValueError(tr("no predictions"))
     return rows
 
 
@@ -78,7 +81,13 @@ def _reduce(terms: list[Value], reduction: str) -> Value:
         return sum(terms)  # type: ignore[return-value]
     if reduction == "mean":
         return sum(terms) * (1.0 / len(terms))  # type: ignore[return-value]
-    raise ValueError(f"reduction must be 'mean' or 'sum', not {reduction!r}")
+    raise ValueError(
+        tr(
+            "reduction must be one of {choices}, not {reduction}",
+            choices="'mean', 'sum'",
+            reduction=repr(reduction),
+        )
+    )
 
 
 def mse(preds: Scalars, targets: Scalars, reduction: str = "mean") -> Value:
@@ -212,12 +221,14 @@ def sparse_categorical_cross_entropy(
     else:
         batch, labels = list(probs), [int(k) for k in targets]  # type: ignore[call-overload]
     if len(batch) != len(labels):
-        raise ValueError(f"{len(batch)} samples but {len(labels)} targets")
+        raise ValueError(
+            tr("{samples} samples but {targets} targets", samples=len(batch), targets=len(labels))
+        )
     terms = []
     for sample, k in zip(batch, labels):
         row = _as_list(sample)  # type: ignore[arg-type]
         if not 0 <= k < len(row):
-            raise IndexError(f"target {k} out of range for {len(row)} classes")
+            raise IndexError(tr("target {k} out of range for {classes} classes", k=k, classes=len(row)))
         terms.append(-_clip(row[k], EPSILON, 1 - EPSILON).log())
     return _reduce(terms, reduction)
 
@@ -277,7 +288,7 @@ def _shifted(logits: Sequence[Scalar]) -> list[Value]:
     """``logits - max(logits)``: the max is a constant, which changes no gradient."""
     values = [_value(z) for z in logits]
     if not values:
-        raise ValueError("softmax of no logits")
+        raise ValueError(tr("softmax of no logits"))
     top = max(v.data for v in values)
     if top in (float("inf"), float("-inf")):
         return values  # nothing to shift by; inf - inf would be nan
@@ -335,11 +346,13 @@ def cross_entropy(
     else:
         batch, labels = list(logits), [int(t) for t in targets]  # type: ignore[arg-type]
     if len(batch) != len(labels):
-        raise ValueError(f"{len(batch)} samples but {len(labels)} targets")
+        raise ValueError(
+            tr("{samples} samples but {targets} targets", samples=len(batch), targets=len(labels))
+        )
     terms = []
     for row, k in zip(batch, labels):
         if not 0 <= k < len(row):
-            raise IndexError(f"target {k} out of range for {len(row)} classes")
+            raise IndexError(tr("target {k} out of range for {classes} classes", k=k, classes=len(row)))
         terms.append(-log_softmax(row)[k])  # type: ignore[arg-type]
     return _reduce(terms, reduction)
 

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .engine import Value
+from .i18n import ntr, tr
 
 Activation = str | Callable[[Value], Value]
 Rng = random.Random | int | None
@@ -105,7 +106,13 @@ def _activation(name: Activation) -> Callable[[Value], Value] | None:
     if callable(name):
         return name
     if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; choose from {', '.join(ACTIVATIONS)}")
+        raise ValueError(
+            tr(
+                "unknown activation {name}; choose from {choices}",
+                name=repr(name),
+                choices=", ".join(ACTIVATIONS),
+            )
+        )
     return ACTIVATIONS[name]
 
 
@@ -210,7 +217,13 @@ class Module:
             missing = [name for name in params if name not in state]
             unexpected = [name for name in state if name not in params]
             if missing or unexpected:
-                raise KeyError(f"state_dict mismatch: missing {missing}, unexpected {unexpected}")
+                raise KeyError(
+                    tr(
+                        "state_dict mismatch: missing {missing}, unexpected {unexpected}",
+                        missing=missing,
+                        unexpected=unexpected,
+                    )
+                )
         for name, value in state.items():
             if name in params:
                 params[name].data = float(value)
@@ -268,7 +281,9 @@ class Neuron(Module):
         scope: str = "neuron",
     ) -> None:
         if init not in INITS:
-            raise ValueError(f"unknown init {init!r}; choose from {', '.join(INITS)}")
+            raise ValueError(
+                tr("unknown init {init}; choose from {choices}", init=repr(init), choices=", ".join(INITS))
+            )
         draw, gen = INITS[init], make_rng(rng)
         prefix = (
             short_name(scope) + "." if short_name(scope) else ""
@@ -285,7 +300,14 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         if len(x) != len(self.w):
-            raise ValueError(f"this neuron takes {len(self.w)} inputs, got {len(x)}")
+            raise ValueError(
+                ntr(
+                    "this neuron takes {n} input, got {got}",
+                    "this neuron takes {n} inputs, got {got}",
+                    len(self.w),
+                    got=len(x),
+                )
+            )
         scope = self.scope
         act = self.b
         for wi, xi in zip(self.w, x):  # the order of micrograd's sum(..., self.b)
@@ -339,7 +361,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, *, rng: Rng = None, scope: str = "dropout") -> None:
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+            raise ValueError(tr("dropout probability must be in [0, 1], got {p}", p=p))
         self.p = float(p)
         self.rng = make_rng(rng)
         self.scope = scope
@@ -371,7 +393,7 @@ class PReLU(Module):
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, *, scope: str = "prelu") -> None:
         if num_parameters < 1:
-            raise ValueError(f"num_parameters must be at least 1, not {num_parameters}")
+            raise ValueError(tr("num_parameters must be at least 1, not {n}", n=num_parameters))
         self.weight = [Value(float(init)) for _ in range(num_parameters)]
         self.scope = scope
         _set_scope(self.weight, scope)
@@ -379,10 +401,14 @@ class PReLU(Module):
     def __call__(self, x: Value | float | Sequence[Value | float]) -> Value | list[Value]:
         if isinstance(x, (Value, int, float)):
             if len(self.weight) != 1:
-                raise ValueError(f"this PReLU has {len(self.weight)} slopes; give it a list of inputs")
+                raise ValueError(
+                    tr("this PReLU has {n} slopes; give it a list of inputs", n=len(self.weight))
+                )
             return self._one(x, self.weight[0])
         if len(self.weight) not in (1, len(x)):
-            raise ValueError(f"this PReLU has {len(self.weight)} slopes for {len(x)} inputs")
+            raise ValueError(
+                tr("this PReLU has {n} slopes for {inputs} inputs", n=len(self.weight), inputs=len(x))
+            )
         slopes = self.weight * len(x) if len(self.weight) == 1 else self.weight
         return [self._one(xi, a) for xi, a in zip(x, slopes)]
 
@@ -427,7 +453,13 @@ class MLP(Module):
         hidden = len(nouts) - 1
         if isinstance(activation, (list, tuple)):
             if len(activation) != hidden:
-                raise ValueError(f"{len(activation)} activations given for {hidden} hidden layers")
+                raise ValueError(
+                    tr(
+                        "{given} activations given for {hidden} hidden layers",
+                        given=len(activation),
+                        hidden=hidden,
+                    )
+                )
             acts = [*activation, output]
         else:
             acts = [activation] * hidden + [output]

@@ -21,6 +21,7 @@ import math
 from collections.abc import Callable, Iterable
 
 from .engine import Value, no_grad
+from .i18n import tr
 
 
 class Optimizer:
@@ -34,9 +35,9 @@ class Optimizer:
     def __init__(self, params: Iterable[Value], lr: float) -> None:
         self.params = list(params)
         if not self.params:
-            raise ValueError("optimizer got an empty parameter list")
+            raise ValueError(tr("optimizer got an empty parameter list"))
         if lr < 0:
-            raise ValueError(f"invalid learning rate {lr}")
+            raise ValueError(tr("invalid learning rate {lr}", lr=lr))
         self.lr = float(lr)
         self.steps = 0
 
@@ -90,7 +91,7 @@ class SGD(Optimizer):
     ) -> None:
         super().__init__(params, lr)
         if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
+            raise ValueError(tr("Nesterov momentum needs momentum > 0 and dampening = 0"))
         self.momentum, self.dampening = momentum, dampening
         self.weight_decay, self.nesterov = weight_decay, nesterov
         self.buffers: list[float | None] = [None] * len(self.params)

@@ -53,6 +53,15 @@ def chromium_program() -> str:
     return require_program("chromium")
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (each test opens its own tab), skipped
+    when playwright or Chromium is missing."""
+    from browser import launch  # browser.py imports this module
+
+    yield from launch()
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir() -> str:
     """Where tests leave screenshots and renders to look at: test-artifacts/."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pathlib
 
 import pytest
-from browser import MIN_TEXT_PX, launch, open_tab, wait_laid_out
+from browser import MIN_TEXT_PX, open_stepper, open_tab
 from test_viz import lecture_neuron
 
 REFUSED = "Failed to load resource: the server responded with a status of 400 (Bad Request)"
@@ -24,12 +24,6 @@ SLACK_PX = 1.0
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module."""
-    yield from launch()
-
-
-@pytest.fixture(scope="module")
 def page_file(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     """The lecture neuron's stepper page in Korean."""
     return save_stepper(lecture_neuron()["o"], tmp_path_factory.mktemp("ko") / "neuron.html", lang="ko")
@@ -38,8 +32,7 @@ def page_file(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
 @pytest.fixture
 def page(browser, page_file: pathlib.Path):
     """The Korean page, laid out in a fresh tab, the stepper focused."""
-    tab = open_tab(browser, page_file.as_uri())
-    wait_laid_out(tab)
+    tab = open_stepper(browser, page_file.as_uri())
     tab.locator("#stepper").focus()
     yield tab
     tab.close()
@@ -122,8 +115,7 @@ def test_quiz_in_korean(page) -> None:
 @pytest.mark.parametrize("width", [1280, 400])
 def test_screenshots_readable(browser, page_file: pathlib.Path, artifacts_dir: str, width: int) -> None:
     """At 1280 and 400 px wide the Korean page lays out, text at 12 CSS px or more; screenshots kept."""
-    tab = open_tab(browser, page_file.as_uri(), width=width, height=800)
-    wait_laid_out(tab)
+    tab = open_stepper(browser, page_file.as_uri(), width=width, height=800)
     tab.locator("#stepper").focus()
     for _ in range(3):
         tab.keyboard.press("ArrowRight")
@@ -173,24 +165,17 @@ def test_lab_in_korean(browser, lab_url: str, artifacts_dir: str) -> None:
 def test_widget_in_korean(browser, tmp_path: pathlib.Path, artifacts_dir: str) -> None:
     """Stepper(o, lang="ko") draws Korean words, and stays Korean after a leaf changes."""
     pytest.importorskip("anywidget")
-    from test_widget import host_page, kernel, neuron
+    from test_widget import neuron, open_host
 
     from microprop.viz import Stepper
 
-    widgets = {"a": Stepper(neuron(), lang="ko"), "b": Stepper(neuron(), lang="ko")}
-    (tmp_path / "host.html").write_text(host_page(widgets), encoding="utf-8")
-    tab = open_tab(browser, "about:blank", local=("file:", "blob:", "about:"))
-    for k, w in widgets.items():
-        tab.expose_function(f"kernel_{k}", kernel(w))
-    tab.goto((tmp_path / "host.html").as_uri())
-    tab.wait_for_selector("#out-a .mp-pane:not([hidden]) svg g.node", timeout=30_000)
+    tab = open_host(browser, tmp_path, {"a": Stepper(neuron(), lang="ko"), "b": Stepper(neuron(), lang="ko")})
     assert tab.locator("#out-a .mp-bar button").all_text_contents()[:3] == ["순전파", "역전파", "퀴즈"]
     field = tab.get_by_test_id("leaf-x1").first
     field.fill("3")
     field.press("Enter")
     tab.wait_for_function("document.querySelector('#out-a [data-testid=value-x1]').textContent === '값 3.0'")
-    assert widgets["a"].scene["lang"] == "ko" and widgets["a"].scene["ui"]["next"] == "다음 ▶"
+    assert tab.widgets["a"].scene["lang"] == "ko" and tab.widgets["a"].scene["ui"]["next"] == "다음 ▶"
     tab.screenshot(path=str(pathlib.Path(artifacts_dir) / "widget_ko.png"), full_page=True)
     assert tab.errors == []
     tab.close()
-

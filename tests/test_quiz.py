@@ -11,6 +11,7 @@ from microprop import Value
 from microprop.commands.quiz import Score, parse_answer, quiz
 from microprop.hints import hint, is_right
 from microprop.explain import backward_steps
+from microprop.expr import build
 
 
 def test_all_right_on_the_lecture_neuron() -> None:
@@ -94,3 +95,17 @@ def test_hints_name_the_slip(answer: float, slip: str) -> None:
     d = c * 0.25  # c.grad = 0.25, so a.grad = 2.0 × 0.25 = 0.5
     steps = backward_steps(d)
     assert slip in hint(answer, a, steps, 1e-3)
+
+
+@pytest.mark.parametrize(
+    ("expr", "answer", "slip"),
+    [
+        ("n = x*w; o = n*y + n", 6.0, "that is x × 2.0, one contribution to n.grad only: n is used 2 times, add the other one (n.grad = 3.0)"),
+        ("n = x*w; o = n*n + n", 4.5, "that is x × 1.5, part of n.grad only: n is used 3 times, add all its contributions (n.grad = 4.0)"),
+        ("n = x*w; o = n*n + n", 7.5, "that is x × 2.5, part of n.grad only"),
+    ],
+)  # fmt: skip
+def test_hint_names_an_upstream_grad_with_a_contribution_missing(expr: str, answer: float, slip: str) -> None:
+    """w.grad worked out from n.grad before n's other contributions were added is named as such."""
+    root, leaves = build(expr, {"x": 3.0, "w": 0.5, "y": 2.0} if "y" in expr else {"x": 3.0, "w": 0.5})
+    assert hint(answer, leaves["w"], backward_steps(root), 1e-3).startswith(slip)

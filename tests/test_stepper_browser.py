@@ -6,7 +6,7 @@ from __future__ import annotations
 import pathlib
 
 import pytest
-from browser import MIN_TEXT_PX, launch, open_tab, wait_laid_out
+from browser import MIN_TEXT_PX, PLACEMENT, open_stepper
 from test_viz import lecture_neuron
 
 from microprop import Value
@@ -20,12 +20,6 @@ BACK = ".mp-pane-backward"
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module (each test gets its own tab)."""
-    yield from launch()
-
-
-@pytest.fixture(scope="module")
 def page_file(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     """The lecture neuron's stepper page."""
     return save_stepper(lecture_neuron()["o"], tmp_path_factory.mktemp("stepper") / "neuron.html")
@@ -34,8 +28,7 @@ def page_file(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
 @pytest.fixture
 def page(browser, page_file: pathlib.Path):
     """The lecture neuron's page, laid out in a fresh tab, the stepper focused."""
-    tab = open_tab(browser, page_file.as_uri())
-    wait_laid_out(tab)
+    tab = open_stepper(browser, page_file.as_uri())
     tab.locator("#stepper").focus()
     yield tab
     tab.close()
@@ -193,8 +186,7 @@ def test_projector_mode(page, artifacts_dir: str) -> None:
 def test_current_node_in_view_at_400px(browser, page_file: pathlib.Path, artifacts_dir: str) -> None:
     """At 400 px wide the node being stepped is scrolled into the window at every step, both views
     (a node wider than the window is centred on it)."""
-    tab = open_tab(browser, page_file.as_uri(), width=400, height=800)
-    wait_laid_out(tab)
+    tab = open_stepper(browser, page_file.as_uri(), width=400, height=800)
     visible = """() => { const g = document.querySelector('.mp-pane:not([hidden]) g.node.current:not(.op)');
         const r = g.getBoundingClientRect(), box = document.querySelector('.mp-graph').getBoundingClientRect();
         const left = Math.max(0, box.left) - 1, right = Math.min(innerWidth, box.right) + 1;
@@ -209,6 +201,29 @@ def test_current_node_in_view_at_400px(browser, page_file: pathlib.Path, artifac
             if view == "backward" and k == 4:
                 tab.screenshot(path=str(pathlib.Path(artifacts_dir) / "stepper_400px.png"))
     assert tab.evaluate(MIN_TEXT_PX, "") >= 12
+    assert tab.errors == []
+    tab.close()
+
+
+@pytest.mark.parametrize(("lang", "width", "height"), [("en", 400, 660), ("ko", 400, 660), ("en", 1280, 800)])
+def test_current_node_placed_in_the_pane(
+    browser, tmp_path: pathlib.Path, lang: str, width: int, height: int, artifacts_dir: str
+) -> None:
+    """At every Next, in both languages, narrow and wide, in projector mode too, the graph pane
+    is wholly in the window and the current node inside it, clear of its edges (at 400 px the
+    node used to sit at the window's bottom edge with the pane's empty top above it)."""
+    path = save_stepper(lecture_neuron()["o"], tmp_path / f"neuron_{lang}.html", lang=lang)
+    tab = open_stepper(browser, path.as_uri(), width=width, height=height)
+    for k in range(5):
+        tab.get_by_test_id("next").click()
+        assert tab.evaluate(PLACEMENT, "") == [], k
+        if k == 2:
+            tab.screenshot(path=str(pathlib.Path(artifacts_dir) / f"stepper_{lang}_{width}px_step3.png"))
+    tab.locator("#stepper").focus()
+    tab.keyboard.press("p")
+    for key in ("ArrowLeft", "ArrowLeft"):
+        tab.keyboard.press(key)
+        assert tab.evaluate(PLACEMENT, "") == [], key
     assert tab.errors == []
     tab.close()
 
@@ -247,8 +262,7 @@ def test_numbers_fit_their_cells_in_every_frame(browser, tmp_path: pathlib.Path)
     """A partial grad ("1.649 + ?") never spills out of its cell: the layout leaves room
     for the widest text each cell gets in any frame."""
     x = Value(0.5, label="x")
-    tab = open_tab(browser, save_stepper(x * x + x.exp(), tmp_path / "x.html").as_uri())
-    wait_laid_out(tab)
+    tab = open_stepper(browser, save_stepper(x * x + x.exp(), tmp_path / "x.html").as_uri())
     seen = []
     for _ in range(4):
         seen += tab.evaluate(
@@ -280,9 +294,8 @@ def test_hostile_labels_cannot_break_the_page(browser, tmp_path: pathlib.Path, l
     """A label with markup, quotes, backslashes, control characters, RTL marks or 300
     characters is shown as text, the page still steps, and no script runs."""
     x = Value(2.0, label=label)
-    tab = open_tab(browser, save_stepper(x**2 + x, tmp_path / "h.html").as_uri())
+    tab = open_stepper(browser, save_stepper(x**2 + x, tmp_path / "h.html").as_uri())
     tab.on("dialog", lambda d: tab.errors.append("dialog: " + d.message))
-    wait_laid_out(tab)
     tab.get_by_test_id("next").click()
     assert frame(tab) == "1"
     assert tab.locator("script").count() == 2  # the data block and the front end, nothing injected

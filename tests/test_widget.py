@@ -7,7 +7,7 @@ import json
 import pathlib
 
 import pytest
-from browser import launch, open_tab
+from browser import open_tab
 
 from microprop import Value
 from microprop.explain import fmt
@@ -123,25 +123,25 @@ def kernel(w):
     return handle
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module."""
-    yield from launch()
+def open_host(browser, folder: pathlib.Path, widgets: dict):
+    """A tab on the stand-in notebook page of ``widgets`` (``a`` and ``b``), each with its own
+    kernel, both drawn; a dialog (a script a label smuggled in) counts as an error."""
+    (folder / "host.html").write_text(host_page(widgets), encoding="utf-8")
+    tab = open_tab(browser, "about:blank", local=("file:", "blob:", "about:"))
+    tab.on("dialog", lambda d: tab.errors.append("dialog: " + d.message))
+    for k, w in widgets.items():
+        tab.expose_function(f"kernel_{k}", kernel(w))
+    tab.goto((folder / "host.html").as_uri())
+    for k in widgets:
+        tab.wait_for_selector(f"#out-{k} .mp-pane:not([hidden]) svg g.node", timeout=30_000)
+    tab.widgets = widgets
+    return tab
 
 
 @pytest.fixture
 def host(browser, tmp_path: pathlib.Path):
     """Two Stepper widgets (two lecture neurons) in one page, each with its own kernel."""
-    widgets = {"a": Stepper(neuron()), "b": Stepper(neuron())}
-    (tmp_path / "host.html").write_text(host_page(widgets), encoding="utf-8")
-    tab = open_tab(browser, "about:blank", local=("file:", "blob:", "about:"))
-
-    for k, w in widgets.items():
-        tab.expose_function(f"kernel_{k}", kernel(w))
-    tab.goto((tmp_path / "host.html").as_uri())
-    tab.wait_for_selector("#out-a .mp-pane:not([hidden]) svg g.node", timeout=30_000)
-    tab.wait_for_selector("#out-b .mp-pane:not([hidden]) svg g.node", timeout=30_000)
-    tab.widgets = widgets
+    tab = open_host(browser, tmp_path, {"a": Stepper(neuron()), "b": Stepper(neuron())})
     yield tab
     tab.close()
 
@@ -223,14 +223,7 @@ def test_hostile_labels_in_the_widget(browser, tmp_path: pathlib.Path) -> None:
     for k, label in zip("ab", labels):
         x = Value(2.0, label=label)
         roots[k] = x**2 + x
-    widgets = {k: Stepper(r) for k, r in roots.items()}
-    (tmp_path / "host.html").write_text(host_page(widgets), encoding="utf-8")
-    tab = open_tab(browser, "about:blank", local=("file:", "blob:", "about:"))
-    tab.on("dialog", lambda d: tab.errors.append("dialog: " + d.message))
-    for k, w in widgets.items():
-        tab.expose_function(f"kernel_{k}", kernel(w))
-    tab.goto((tmp_path / "host.html").as_uri())
-    tab.wait_for_selector("#out-b .mp-pane:not([hidden]) svg g.node", timeout=30_000)
+    tab = open_host(browser, tmp_path, {k: Stepper(r) for k, r in roots.items()})
     for k, label in zip("ab", labels):
         shown = tab.locator(f"#out-{k} .mp-pane-backward g#v0 text").first.text_content()
         assert shown.replace("\u200b", "") == printable(label)

@@ -172,9 +172,21 @@ def draw(
     """
     with language(lang):
         if view not in VIEWS:
-            raise ValueError(f"view must be 'forward' or 'backward', not {view!r}")
+            raise ValueError(
+                tr(
+                    "view must be one of {choices}, not {view}",
+                    choices="'forward', 'backward'",
+                    view=repr(view),
+                )
+            )
         if rankdir not in RANKDIRS:
-            raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
+            raise ValueError(
+                tr(
+                    "rankdir must be one of {choices}, not {rankdir}",
+                    choices=", ".join(RANKDIRS),
+                    rankdir=repr(rankdir),
+                )
+            )
         pal = for_language(theme_named(theme))  # dot renders with fontconfig: name the Hangul font
         graph = walk(root, collapse=collapse, max_nodes=max_nodes, names=names)
         grads = None
