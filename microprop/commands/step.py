@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from ..autograd import forward_tangents
 from ..engine import Value
 from ..explain import backward_steps, forward_mode_lines, forward_steps, leaf_summary, node_names
-from ..expr import ExprError, parse_assignment
+from ..expr import ExprError
 from ..i18n import N_, tr
 from ..naming import fmt
-from ._common import add_expression_arguments, build_from_args, report_error, subcommand
+from ._common import add_expression_arguments, build_from_args, parse_assignments, report_error, subcommand
 
 DESCRIPTION = N_(
     """\
@@ -117,31 +117,20 @@ def parse_tangents(assignments: Sequence[str], leaves: dict[str, Value]) -> dict
     microprop.expr.ExprError: --tangent z=1: 'z' is not a variable of the expression (its variables: x)
     """
     seeds: dict[Value, float] = {}
-    given: dict[str, str] = {}
-    for text in assignments:
-        assignment = parse_assignment(text)
-        if assignment.name not in leaves:
+    values = parse_assignments(assignments)  # one per text, in order: a repeated name is refused
+    for given, (name, value) in zip(assignments, values.items()):
+        if name not in leaves:
             if not leaves:
-                raise ExprError(tr("--tangent {given}: the expression has no variables", given=text))
+                raise ExprError(tr("--tangent {given}: the expression has no variables", given=given))
             raise ExprError(
                 tr(
                     "--tangent {given}: {name} is not a variable of the expression (its variables: {variables})",
-                    given=text,
-                    name=repr(assignment.name),
+                    given=given,
+                    name=repr(name),
                     variables=", ".join(leaves),
                 )
             )
-        if assignment.name in given:
-            raise ExprError(
-                tr(
-                    "{name} is given twice ({first}, then {second})",
-                    name=repr(assignment.name),
-                    first=given[assignment.name],
-                    second=text,
-                )
-            )
-        given[assignment.name] = text
-        seeds[leaves[assignment.name]] = assignment.value
+        seeds[leaves[name]] = value
     return seeds
 
 
