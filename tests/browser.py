@@ -50,3 +50,16 @@ def wait_laid_out(tab, root: str = "") -> None:
 
 MIN_TEXT_PX = """(root) => Math.min(...[...document.querySelectorAll(root + ' .mp-pane:not([hidden]) g.node text')]
     .map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a))"""
+
+# Where the current value node sits: the graph pane must be wholly in the window (it is at
+# most 75vh tall) and the node inside the pane, clear of its top and bottom edges (a node
+# wider than the pane spans it); returns the failures, [] when well placed.
+PLACEMENT = """(root) => {
+    const g = document.querySelector(root + ' .mp-pane:not([hidden]) g.node.current:not(.op)');
+    const r = g.getBoundingClientRect(), box = document.querySelector(root + ' .mp-graph').getBoundingClientRect();
+    const bad = [], clear = Math.min(16, (box.height - r.height) / 2);
+    if (box.top < -1 || box.bottom > innerHeight + 1) bad.push(`pane ${box.top}..${box.bottom} not in the window 0..${innerHeight}`);
+    if (r.top < box.top + clear - 1 || r.bottom > box.bottom - clear + 1) bad.push(`node ${r.top}..${r.bottom} glued to or out of the pane ${box.top}..${box.bottom}`);
+    const across = r.width > box.width ? r.left <= box.left + 2 && r.right >= box.right - 2 : r.left >= box.left - 1 && r.right <= box.right + 1;
+    if (!across) bad.push(`node ${r.left}..${r.right} cut by the pane ${box.left}..${box.right}`);
+    return bad; }"""

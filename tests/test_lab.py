@@ -13,7 +13,7 @@ import sys
 import urllib.parse
 
 import pytest
-from browser import open_tab
+from browser import PLACEMENT, open_tab
 
 from microprop.explain import fmt
 
@@ -86,6 +86,19 @@ def test_bad_expression_gets_400_with_caret(client: TestClient) -> None:
     body = r.json()
     assert "**" in body["error"] and body["col"] == 4
     assert body["pretty"].splitlines()[1:] == ["  n = x^2; o = tanh(n)", "      " + "^" * body["width"]]
+
+
+SHARED = "x1 = tanh(w*w + w); " + "; ".join(f"x{i} = tanh(x{i - 1}*w + x{i - 1})" for i in range(2, 21))
+
+
+def test_graph_too_slow_to_lay_out_is_400(client: TestClient) -> None:
+    """One weight shared by 20 layers (61 nodes) gets 400 with what to do, in the lab's language,
+    instead of a scene that would freeze the page's Graphviz for many seconds."""
+    r = post(client, {"expr": SHARED, "values": {}})
+    assert r.status_code == 400 and "max_layout=1200" in r.json()["error"]
+    with pytest.raises(lab.BadRequest, match="레이어"):
+        lab.evaluate(SHARED, {}, lang="ko")
+    assert post(client, {"expr": SHARED.split("; x16")[0], "values": {}}).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -261,7 +274,31 @@ def test_lab_end_to_end(page, artifacts_dir: str) -> None:
     assert lines[1] == "  n = p*q + ; o = tanh(n)" and lines[2].strip() == "^"
     assert page.get_by_test_id("leaf-q").is_visible()
     page.screenshot(path=os.path.join(artifacts_dir, "lab_error.png"))
-    assert page.errors == [REFUSED]  # Chromium logs the 400 itself; the page raised nothing
+    run_expr(page, SHARED)  # too slow to lay out: said in the page, the old graph kept
+    page.wait_for_function("() => document.querySelector('[data-testid=error]').textContent.includes('max_layout')")
+    assert page.get_by_test_id("leaf-q").is_visible()
+    page.screenshot(path=os.path.join(artifacts_dir, "lab_too_slow.png"))
+    assert page.errors == [REFUSED] * 2  # Chromium logs the 400s itself; the page raised nothing
+
+
+@pytest.mark.parametrize("width", [400, 1280])
+def test_lab_current_node_placed_in_the_pane(browser, served: str, width: int, artifacts_dir: str) -> None:
+    """After each Next (the lecture neuron, 400 px and 1280 px wide) the graph pane is wholly in
+    the window and the current node inside it, clear of its edges: never glued to the window's
+    bottom with the pane's empty top above it."""
+    tab = open_tab(browser, served, width=width, height=800, local=(served.split("/?")[0], "data:", "blob:"))
+    tab.wait_for_selector("body[data-ready=true] .mp-pane:not([hidden]) svg g.node", timeout=30_000)
+    for k in range(5):
+        tab.get_by_test_id("next").click()
+        assert tab.evaluate(PLACEMENT, "") == [], k
+        if k == 2:
+            tab.screenshot(path=os.path.join(artifacts_dir, f"lab_{width}px_step3.png"))
+    tab.locator("#stepper").focus()
+    tab.keyboard.press("p")  # projector: bigger, the same placement
+    tab.keyboard.press("ArrowLeft")
+    assert tab.evaluate(PLACEMENT, "") == []
+    assert tab.errors == []
+    tab.close()
 
 
 def test_lab_state_in_the_url(browser, served: str, page) -> None:

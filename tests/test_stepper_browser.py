@@ -6,7 +6,7 @@ from __future__ import annotations
 import pathlib
 
 import pytest
-from browser import MIN_TEXT_PX, open_stepper
+from browser import MIN_TEXT_PX, PLACEMENT, open_stepper
 from test_viz import lecture_neuron
 
 from microprop import Value
@@ -201,6 +201,29 @@ def test_current_node_in_view_at_400px(browser, page_file: pathlib.Path, artifac
             if view == "backward" and k == 4:
                 tab.screenshot(path=str(pathlib.Path(artifacts_dir) / "stepper_400px.png"))
     assert tab.evaluate(MIN_TEXT_PX, "") >= 12
+    assert tab.errors == []
+    tab.close()
+
+
+@pytest.mark.parametrize(("lang", "width", "height"), [("en", 400, 660), ("ko", 400, 660), ("en", 1280, 800)])
+def test_current_node_placed_in_the_pane(
+    browser, tmp_path: pathlib.Path, lang: str, width: int, height: int, artifacts_dir: str
+) -> None:
+    """At every Next, in both languages, narrow and wide, in projector mode too, the graph pane
+    is wholly in the window and the current node inside it, clear of its edges (at 400 px the
+    node used to sit at the window's bottom edge with the pane's empty top above it)."""
+    path = save_stepper(lecture_neuron()["o"], tmp_path / f"neuron_{lang}.html", lang=lang)
+    tab = open_stepper(browser, path.as_uri(), width=width, height=height)
+    for k in range(5):
+        tab.get_by_test_id("next").click()
+        assert tab.evaluate(PLACEMENT, "") == [], k
+        if k == 2:
+            tab.screenshot(path=str(pathlib.Path(artifacts_dir) / f"stepper_{lang}_{width}px_step3.png"))
+    tab.locator("#stepper").focus()
+    tab.keyboard.press("p")
+    for key in ("ArrowLeft", "ArrowLeft"):
+        tab.keyboard.press(key)
+        assert tab.evaluate(PLACEMENT, "") == [], key
     assert tab.errors == []
     tab.close()
 

@@ -14,11 +14,12 @@ import pytest
 
 from microprop import Value, expr
 from microprop.explain import backward_steps
+from microprop.i18n import language
 from microprop.viz import GraphTooLarge, GraphvizMissing, draw, render, save, save_stepper, to_dot
-from microprop.viz.scene import scene
+from microprop.viz.scene import MAX_LAYOUT, scene
 from microprop.viz.stepper import front_end_js
 from microprop.viz.theme import THEMES
-from microprop.viz.walk import walk
+from microprop.viz.walk import layout_cost, walk
 
 SNAPSHOTS = pathlib.Path(__file__).parent / "snapshots"
 
@@ -381,6 +382,51 @@ def test_stepper_refuses_large_graph(tmp_path: pathlib.Path) -> None:
     with pytest.raises(GraphTooLarge, match="stepper shows every node"):
         save_stepper(y, tmp_path / "s.html", max_nodes=50)
     assert not (tmp_path / "s.html").exists()
+
+
+def shared_weight(depth: int) -> Value:
+    """``x = w``, then ``x = tanh(x*w + x)`` ``depth`` times: w's edges reach every layer."""
+    w = Value(0.5, label="w")
+    x = w
+    for _ in range(depth):
+        x = (x * w + x).tanh()
+    return x
+
+
+def test_stepper_refuses_a_graph_graphviz_would_take_minutes_on(tmp_path: pathlib.Path) -> None:
+    """A weight shared by 20 layers (61 nodes, far under max_nodes) is refused before any layout,
+    in the page's language, saying what to do; 15 layers (under a second to lay out) are not."""
+    assert layout_cost(walk(shared_weight(15))) <= MAX_LAYOUT < layout_cost(walk(shared_weight(20)))
+    with pytest.raises(GraphTooLarge, match=r"61 nodes.*max_layout=1200.*fewer layers"):
+        save_stepper(shared_weight(20), tmp_path / "s.html")
+    with pytest.raises(GraphTooLarge, match=r"max_layout=1200.*레이어"):
+        save_stepper(shared_weight(20), tmp_path / "s.html", lang="ko")
+    assert not (tmp_path / "s.html").exists()
+    assert save_stepper(shared_weight(20), tmp_path / "s.html", max_layout=2000).exists()
+    assert scene(shared_weight(15), quiz=False)["dot"]
+
+
+def test_layout_cost_counts_long_edges() -> None:
+    """A chain costs its value and op nodes; a shared weight adds a hidden node per rank its
+    edges cross, growing with the square of the depth."""
+    chain = Value(1.0, label="x")
+    for i in range(30):
+        chain = (chain * Value(0.5, label=f"w{i}") + chain).tanh()
+    assert layout_cost(walk(chain)) == 121 + 90 + 2 * 30  # values, op nodes, x to its add: 2 ranks
+    costs = [layout_cost(walk(shared_weight(d))) for d in (10, 20, 40)]
+    assert costs[1] > 3.5 * costs[0] and costs[2] > 3.5 * costs[1]
+
+
+def test_a_renderer_taking_too_long_is_stopped(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) -> None:
+    """A renderer still running after ``timeout`` seconds is stopped: RenderError says what to draw instead."""
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\nexec /bin/sleep 30\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(render.RenderError, match=r'dot took more than 0.3 s .*view="forward"'):
+        save(Value(1.0, label="x") * 2, tmp_path / "a.svg", timeout=0.3)
+    with pytest.raises(render.RenderError, match=r"dot.* 0.3초.*view=\"forward\""), language("ko"):
+        save(Value(1.0, label="x") * 2, tmp_path / "a.svg", timeout=0.3)
 
 
 def test_single_leaf_draws() -> None:

@@ -34,6 +34,8 @@ PURE_FORMATS = ("svg", "png")  # what graphviz-pure writes (no pdf)
 #: Hangul jamo, compatibility jamo and syllables: graphviz-pure's built-in fonts have none
 HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 PURE_FONT = "Helvetica"  # graphviz-pure knows its metrics and draws it with its built-in Arimo
+#: seconds a renderer may take: past it a layout grows to minutes (docs/reliability.md)
+TIMEOUT = 60.0
 
 INSTALL = N_(
     "install Graphviz: 'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' "
@@ -78,9 +80,34 @@ class RenderError(RuntimeError):
     'dot failed to render a .svg (exit status 1): Error: syntax error in line 1'
     """
 
-    def __init__(self, program: str, fmt: str, status: int, stderr: str) -> None:
-        super().__init__(f"{program} failed to render a .{fmt} (exit status {status}): {stderr.strip()}")
+    def __init__(self, program: str, fmt: str, status: int, stderr: str, message: str | None = None) -> None:
+        super().__init__(
+            message or f"{program} failed to render a .{fmt} (exit status {status}): {stderr.strip()}"
+        )
         self.program, self.stderr = program, stderr
+
+    @classmethod
+    def timed_out(cls, program: str, fmt: str, seconds: float) -> RenderError:
+        """The renderer was stopped after ``seconds``: the message says what to draw instead.
+
+        >>> print(RenderError.timed_out("dot", "svg", 60))  # doctest: +ELLIPSIS
+        dot took more than 60 s to lay out this graph and was stopped ...
+        """
+        return cls(
+            program,
+            fmt,
+            -1,
+            "",
+            tr(
+                "{program} took more than {seconds} s to lay out this graph and was stopped (a graph "
+                "with long edges, such as one weight shared by many layers, can take it minutes): draw "
+                'fewer nodes (a sub-expression, or scopes with collapse=True), draw view="forward" '
+                "(no edge labels: several times faster), save as .dot to lay it out elsewhere, or pass "
+                "a longer timeout= (None: no limit)",
+                program=program,
+                seconds=f"{seconds:g}",
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -126,8 +153,9 @@ def renderer_for(fmt: str) -> Renderer:
     raise GraphvizMissing.for_format(fmt)
 
 
-def pipe(digraph: graphviz.Digraph, fmt: str) -> bytes:
-    """Render a Digraph to bytes in ``fmt`` (svg, png, pdf) with ``renderer_for(fmt)``.
+def pipe(digraph: graphviz.Digraph, fmt: str, timeout: float | None = TIMEOUT) -> bytes:
+    """Render a Digraph to bytes in ``fmt`` (svg, png, pdf) with ``renderer_for(fmt)``,
+    stopping it after ``timeout`` seconds (``None``: no limit) with a ``RenderError``.
 
     >>> b"<svg" in pipe(graphviz.Digraph(body=["a -> b"]), "svg")
     True
@@ -151,7 +179,10 @@ def pipe(digraph: graphviz.Digraph, fmt: str) -> bytes:
             input=source.encode("utf-8"),
             capture_output=True,
             check=False,
+            timeout=timeout,
         )
+    except subprocess.TimeoutExpired:
+        raise RenderError.timed_out(renderer.name, fmt, timeout or 0) from None
     except OSError as err:  # found a moment ago, gone or not runnable now
         raise RenderError(renderer.name, fmt, -1, str(err)) from None
     if done.returncode != 0:
@@ -159,9 +190,12 @@ def pipe(digraph: graphviz.Digraph, fmt: str) -> bytes:
     return done.stdout
 
 
-def save(root: Value, path: str | os.PathLike[str], **options: Any) -> pathlib.Path:
+def save(
+    root: Value, path: str | os.PathLike[str], *, timeout: float | None = TIMEOUT, **options: Any
+) -> pathlib.Path:
     """Draw ``root`` (options as ``draw``) and write it to ``path``; the suffix picks the
-    format (.svg, .png, .pdf, or .dot/.gv for DOT text). Returns the path.
+    format (.svg, .png, .pdf, or .dot/.gv for DOT text). Returns the path. The renderer
+    is stopped after ``timeout`` seconds (default ``TIMEOUT``; ``None``: no limit).
 
     >>> import tempfile
     >>> x = Value(3.0, label="x")
@@ -185,5 +219,5 @@ def save(root: Value, path: str | os.PathLike[str], **options: Any) -> pathlib.P
     if suffix in (".dot", ".gv"):
         path.write_text(digraph.source, encoding="utf-8")
     else:
-        path.write_bytes(pipe(digraph, suffix[1:]))
+        path.write_bytes(pipe(digraph, suffix[1:], timeout))
     return path

@@ -47,9 +47,11 @@ from .frames import (
     shown,
 )
 from .theme import grad_color, grad_scale, theme_named
-from .walk import Graph, GraphTooLarge, walk
+from .walk import Graph, GraphTooLarge, layout_cost, walk
 
 LEGEND_STOPS = (-1.0, -0.5, 0.0, 0.5, 1.0)  # as theme.legend_label draws them
+#: ``walk.layout_cost`` above which Graphviz takes seconds to minutes (docs/reliability.md)
+MAX_LAYOUT = 1200
 QUIZ_RTOL = 1e-3  # as `microprop quiz`: 4 significant digits are enough
 
 #: the front end's words, from the catalogue: a scene carries them in its language
@@ -308,6 +310,7 @@ def scene(
     theme: str = "light",
     rankdir: str = "LR",
     max_nodes: int = 400,
+    max_layout: int = MAX_LAYOUT,
     have: str | None = None,
     quiz: bool = True,
     lang: str | None = None,
@@ -324,7 +327,9 @@ def scene(
     view steps through the last pass, the leaves starting from the grads the earlier
     passes left (micrograd's "backward called twice").
     The graph's grads are left as they were. Above ``max_nodes`` nodes the stepper
-    would be unreadable: ``GraphTooLarge`` says what to do.
+    would be unreadable, and above ``max_layout`` (``walk.layout_cost``: nodes plus the
+    ranks long edges cross, as a weight shared by many layers makes) the page's Graphviz
+    would take many seconds to minutes, freezing the tab: ``GraphTooLarge`` says what to do.
 
     >>> a = Value(2.0, label="a"); b = a + a; b.label = "b"
     >>> s = scene(b)
@@ -332,7 +337,7 @@ def scene(
     (['a'], {'v0': '2.0'})
     """
     with language(lang) as chosen:
-        data = _scene(root, leaves, names, theme, rankdir, max_nodes, have, quiz, passes)
+        data = _scene(root, leaves, names, theme, rankdir, max_nodes, max_layout, have, quiz, passes)
         return {**data, "lang": chosen, "ui": ui_text()}
 
 
@@ -343,6 +348,7 @@ def _scene(
     theme: str,
     rankdir: str,
     max_nodes: int,
+    max_layout: int,
     have: str | None,
     quiz: bool,
     passes: int = 1,
@@ -360,6 +366,19 @@ def _scene(
         )
     pal = theme_named(theme)
     graph = walk(root, max_nodes=size, names=names)
+    cost = layout_cost(graph)
+    if cost > max_layout:
+        raise GraphTooLarge(
+            tr(
+                "this graph has {size} nodes, but values used far apart (such as one weight shared by "
+                "every layer) give it long edges: laid out, it costs {cost} node places, more than "
+                "max_layout={max_layout}, and Graphviz would take seconds to minutes, freezing the page. "
+                "Step through fewer layers or a smaller part of it, or raise max_layout and wait",
+                size=size,
+                cost=cost,
+                max_layout=max_layout,
+            )
+        )
     graph.names = {v: printable(n) for v, n in graph.names.items()}
     bp = backward_pass(graph, root, passes)
     forward, (backward, done) = _forward_diffs(graph), _backward_diffs(graph, root, bp)

@@ -279,19 +279,25 @@ var micropropStepper = (function () {
       if (onState) onState({ view: view, frame: pos[view] });
     }
 
-    // keep the current node in sight: scroll the graph box (and the page if needed)
+    // keep the current node in sight: centre it in the graph box unless it is already clear
+    // of the box's edges, then bring the whole box into the window (it is at most 80vh tall),
+    // so the node never sits at the window's edge below an empty strip of the box
     function reveal(g) {
       const box = ui.graph.getBoundingClientRect();
       const r = g.getBoundingClientRect();
-      if (r.left < box.left || r.right > box.right) {
+      const mx = Math.min(48, box.width / 8), my = Math.min(48, box.height / 8);
+      if (r.left < box.left + mx || r.right > box.right - mx) {
         ui.graph.scrollLeft += (r.left + r.right) / 2 - (box.left + box.right) / 2;
       }
-      if (r.top < box.top || r.bottom > box.bottom) {
+      if (r.top < box.top + my || r.bottom > box.bottom - my) {
         ui.graph.scrollTop += (r.top + r.bottom) / 2 - (box.top + box.bottom) / 2;
       }
-      const r2 = g.getBoundingClientRect();
-      if (r2.right > window.innerWidth || r2.left < 0 || r2.bottom > window.innerHeight || r2.top < 0) {
-        g.scrollIntoView({ block: "nearest", inline: "nearest" });
+      const b2 = ui.graph.getBoundingClientRect();
+      if (b2.height <= window.innerHeight) {
+        if (b2.top < 0 || b2.bottom > window.innerHeight) ui.graph.scrollIntoView({ block: "nearest", inline: "nearest" });
+      } else {
+        const r2 = g.getBoundingClientRect();
+        if (r2.top < 0 || r2.bottom > window.innerHeight) g.scrollIntoView({ block: "center", inline: "nearest" });
       }
     }
 

@@ -27,7 +27,7 @@ from typing import Any
 from microprop.engine import Value
 from microprop.i18n import N_, language, tr
 
-from .scene import scene, to_json
+from .scene import MAX_LAYOUT, scene, to_json
 from .theme import theme_named
 
 MARKER = re.compile(r"\{\{(\w+)\}\}")
@@ -92,6 +92,7 @@ def save_stepper(
     theme: str = "light",
     rankdir: str = "LR",
     max_nodes: int = 400,
+    max_layout: int = MAX_LAYOUT,
     names: Mapping[Value, str] | None = None,
     title: str | None = None,
     lang: str | None = None,
@@ -102,9 +103,10 @@ def save_stepper(
     switch between the forward and the backward pass, a quiz (type each grad before
     it is shown) and a projector mode. The page needs no network and no Graphviz
     program (the layout runs in the browser). Its words (title, buttons, captions, quiz)
-    are in ``lang`` (``"en"`` or ``"ko"``; default: the language in effect). The stepper shows every node, so a
-    graph above ``max_nodes`` is refused with ``GraphTooLarge`` (draw it with
-    ``collapse=True`` instead); the graph's grads are left as they were.
+    are in ``lang`` (``"en"`` or ``"ko"``; default: the language in effect). The stepper shows
+    every node, so a graph above ``max_nodes`` is refused with ``GraphTooLarge`` (draw it with
+    ``collapse=True`` instead), and so is one whose layout would take Graphviz minutes (above
+    ``max_layout``, see ``microprop.viz.scene.scene``); the graph's grads are left as they were.
 
     >>> import tempfile
     >>> x = Value(2.0, label="x"); y = x * x
@@ -113,7 +115,9 @@ def save_stepper(
     (True, True)
     """
     with language(lang) as chosen:
-        data = scene(root, theme=theme, rankdir=rankdir, max_nodes=max_nodes, names=names)
+        data = scene(
+            root, theme=theme, rankdir=rankdir, max_nodes=max_nodes, max_layout=max_layout, names=names
+        )
         title = tr(TITLE) if title is None else title
     pal = theme_named(theme)
     parts = {

@@ -179,3 +179,33 @@ def walk(
     if names is not None:  # the caller's names win; the rest keep their letters
         all_names.update((v, n) for v, n in names.items() if v in index)
     return Graph(nodes, index, edges, all_names, box_of, note)
+
+
+def layout_cost(graph: Graph) -> int:
+    """The nodes Graphviz lays out for the stepper's drawing of ``graph``: a node per
+    value and per op, plus one hidden node per rank each edge crosses (dot routes a long
+    edge through a chain of them, and its crossing minimization grows fast with them).
+    Ranks are the latest each node can take (a leaf sits just before its first consumer,
+    as dot places it), so a weight shared by many layers costs its long edges.
+
+    >>> x = Value(1.0, label="x"); y = x
+    >>> for _ in range(3): y = (y * 2).tanh()
+    >>> layout_cost(walk(y))  # a chain: 10 values and 6 ops, no long edge
+    16
+    >>> w = Value(0.5, label="w"); y = w
+    >>> for _ in range(3): y = (y * w).tanh()
+    >>> layout_cost(walk(y))  # 13 nodes; w's edges to layers 2 and 3 pass 4 and 8 hidden ones
+    25
+    """
+    rank = [0] * len(graph.nodes)  # a value's rank; its op node sits one rank before it
+    consumers: list[list[int]] = [[] for _ in graph.nodes]
+    for e in graph.edges:
+        consumers[e.parent].append(e.child)
+    cost = 0
+    for i in range(len(graph.nodes) - 1, -1, -1):  # outputs first
+        if consumers[i]:
+            rank[i] = min(rank[c] - 2 for c in consumers[i])  # before the consumer's op node
+        cost += 1 if graph.nodes[i].op is None else 2
+    for e in graph.edges:
+        cost += rank[e.child] - 1 - rank[e.parent] - 1  # hidden nodes between value and op node
+    return cost

@@ -22,7 +22,7 @@ import traitlets
 from microprop.engine import Value
 from microprop.i18n import check_lang, current, language, tr
 
-from .scene import scene
+from .scene import MAX_LAYOUT, scene
 from .stepper import asset, fragment, front_end_js
 
 
@@ -42,7 +42,7 @@ class Stepper(anywidget.AnyWidget):
     """The live stepper of ``root`` as a notebook widget.
 
     ``leaves``: the inputs to offer as fields (default: every labelled leaf);
-    ``theme``, ``rankdir``, ``max_nodes``, ``names``, ``lang`` as in ``save_stepper``. Changing
+    ``theme``, ``rankdir``, ``max_nodes``, ``max_layout``, ``names``, ``lang`` as in ``save_stepper``. Changing
     a field changes that leaf's ``data`` and every value computed from it (grads are
     drawn from a fresh backward pass on the side and left as they were).
 
@@ -69,6 +69,7 @@ class Stepper(anywidget.AnyWidget):
         theme: str = "light",
         rankdir: str = "LR",
         max_nodes: int = 400,
+        max_layout: int = MAX_LAYOUT,
         names: Mapping[Value, str] | None = None,
         lang: str | None = None,
     ) -> None:
@@ -77,6 +78,7 @@ class Stepper(anywidget.AnyWidget):
             "theme": theme,
             "rankdir": rankdir,
             "max_nodes": max_nodes,
+            "max_layout": max_layout,
             "names": names,
             "lang": current() if lang is None else check_lang(lang),
         }
