@@ -536,6 +536,27 @@ def _count(n: int) -> str:
     return tr(_COUNTS[n]) if n in _COUNTS else str(n)
 
 
+def forward_mode_lines(root: Value, seeds: dict[Value, float], names: dict[Value, str]) -> list[str]:
+    """The forward-mode sweep as ``explain(root, tangents=seeds)`` and ``microprop step
+    --tangent`` print it: a heading naming the seeds, each node's tangent, the result.
+
+    >>> x = Value(0.5, label="x"); y = x.tanh(); y.label = "y"
+    >>> for line in forward_mode_lines(y, {x: 1.0}, node_names(y)):
+    ...     print(line)
+    forward mode (tangents, seeds x.t = 1.0): each node's tangent is the sum of local derivative × input tangent
+      x.t = 1.0
+      y.t = (1 - y²) × x.t = (0.786448)(1.0) = 0.786448
+      so y.t = 0.786448: the derivative of y along the seeds, in one forward sweep
+    """
+    given = ", ".join(f"{_grouped(names[v])}.t = {fmt(t)}" for v, t in seeds.items())
+    sweep = tangent_steps(root, seeds, names)
+    return [
+        tr(FORWARD_MODE, seeds=given),
+        *("  " + s.text() for s in sweep),
+        "  " + tr(TANGENT_RESULT, root=names[root], value=fmt(sweep[-1].tangent)),
+    ]
+
+
 class ExplanationTooLarge(ValueError):
     """The graph has more nodes than ``explain(..., max_nodes=)`` allows.
 
@@ -588,11 +609,7 @@ def explain(
         names = node_names(root, order)
         lines = [tr("forward")] + ["  " + s.text() for s in forward_steps(root, names)]
         if tangents is not None:
-            seeds = ", ".join(f"{_grouped(names[v])}.t = {fmt(t)}" for v, t in tangents.items())
-            lines.append(tr(FORWARD_MODE, seeds=seeds))
-            sweep = tangent_steps(root, tangents, names)
-            lines += ["  " + s.text() for s in sweep]
-            lines.append("  " + tr(TANGENT_RESULT, root=names[root], value=fmt(sweep[-1].tangent)))
+            lines += forward_mode_lines(root, tangents, names)
         steps = backward_steps(root, names, order)
         lines.append(tr("backward"))
         lines += [s.text() for s in steps]

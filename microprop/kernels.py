@@ -28,16 +28,17 @@ Array = np.ndarray
 
 
 def each(f: Callable[..., float]) -> Callable[..., Array]:
-    """``f`` applied element by element to arrays (numbers broadcast).
+    """``f`` applied element by element to arrays of any shape (numbers broadcast).
 
     >>> import math
-    >>> each(math.copysign)(np.array([1.0, 2.0]), -1.0)
-    array([-1., -2.])
+    >>> each(math.copysign)(np.array([[1.0, 2.0]]), -1.0)
+    array([[-1., -2.]])
     """
 
     def run(*arrays: Array | float) -> Array:
         columns = np.broadcast_arrays(*arrays)
-        return np.fromiter(map(f, *(c.tolist() for c in columns)), dtype=float, count=columns[0].size)
+        elements = (c.ravel().tolist() for c in columns)
+        return np.fromiter(map(f, *elements), dtype=float, count=columns[0].size).reshape(columns[0].shape)
 
     return run
 
@@ -109,7 +110,7 @@ def python_kernel(op: Op) -> Kernel:
 
     def partials(out: Array, *args: Array) -> tuple[Array, ...]:
         columns = np.broadcast_arrays(out, *args)
-        rows = map(op.partials, *(c.tolist() for c in columns))
-        return tuple(np.array(column, dtype=float) for column in zip(*rows))
+        rows = map(op.partials, *(c.ravel().tolist() for c in columns))
+        return tuple(np.array(column, dtype=float).reshape(columns[0].shape) for column in zip(*rows))
 
     return Kernel(each(op.forward), partials)

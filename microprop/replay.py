@@ -166,7 +166,7 @@ class Tape:
                 if g.kernel is None:  # d sum / d term = 1
                     contributions[edges] = upstream
                 else:  # the chain rule: local derivative × upstream grad, along each edge
-                    sent = _sent(g, (data[g.out], *data[g.inputs], *g.params), upstream)
+                    sent = _sent(g.kernel, g.mask, (data[g.out], *data[g.inputs], *g.params), upstream)
                     for row, s in zip(edges, sent):
                         contributions[row] = s
             leaf_grads = _add_up(contributions, self._leaf_gather, len(self.leaves))
@@ -256,13 +256,17 @@ def _watched(watch: Iterable[Value], index: dict[Value, int], graph: str) -> lis
     return watched
 
 
-def _sent(g: _Group, args: tuple[Array, ...], upstream: Array) -> list[Array]:
+def _sent(
+    kernel: Kernel,
+    mask: Callable[..., tuple[Array | bool, ...]] | None,
+    args: tuple[Array, ...],
+    upstream: Array,
+) -> list[Array]:
     """What a group's nodes send to each input (``args``: out, inputs, params): the chain
-    rule, local derivative × upstream grad, exactly 0 where the row masks, as ``Value.backward()``."""
-    assert g.kernel is not None, "sums send their upstream grad as it is"
-    sent = [d * upstream for d in g.kernel.partials(*args)]
-    if g.mask is not None:
-        sent = [np.where(m, 0.0, s) for m, s in zip(g.mask(*args), sent)]
+    rule, local derivative × upstream grad, exactly 0 where the row ``mask``s, as ``Value.backward()``."""
+    sent = [d * upstream for d in kernel.partials(*args)]
+    if mask is not None:
+        sent = [np.where(m, 0.0, s) for m, s in zip(mask(*args), sent)]
     return sent
 
 

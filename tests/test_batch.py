@@ -205,3 +205,51 @@ def test_bad_use_gets_clear_errors() -> None:
     pair = trace_batch(x * other, [[x, other]])
     with pytest.raises(ValueError, match=r"expected \(batch, 2\)"):
         pair.forward(np.zeros((3, 3)))
+
+
+def test_exact_grads_add_onto_grads_not_zeroed() -> None:
+    """exact=True with grads left from before: each contribution (the penalty's first, then the
+    samples') adds onto the old grad one at a time, as backward() does, bit for bit."""
+    X, y = moons(20)
+    model = demo_model()
+    old = [0.1 * (i % 7) - 0.3 for i in range(len(model.parameters()))]
+    scores = [model(list(map(Value, row))) for row in X]
+    total = hinge(scores, y) + 1e-4 * l2_penalty(model.parameters())
+    for p, g in zip(model.parameters(), old):
+        p.grad = g
+    total.backward()
+    want = [p.grad for p in model.parameters()]
+    tape, _ = batched_moons(model, exact=True)
+    for p, g in zip(model.parameters(), old):
+        p.grad = g
+    tape.forward(X, y)
+    tape.backward()
+    assert all(same(p.grad, w) for p, w in zip(model.parameters(), want))
+
+
+def test_a_weight_used_twice_gets_both_contributions() -> None:
+    """Tied weights: one weight in two neurons of a layer, and one matrix in two layers (an RNN
+    unrolled twice); the matrix products add each use's grad, as the scalar engine does."""
+    rng = np.random.default_rng(3)
+    W = [[Value(float(rng.normal())) for _ in range(3)] for _ in range(3)]
+    W[2][1] = W[0][0]  # tied inside the layer
+    b = [Value(float(rng.normal())) for _ in range(3)]
+
+    def sample_loss(x: list[Value]) -> Value:
+        h = x
+        for _ in range(2):  # the same W and b twice
+            h = [sum((wi * hi for wi, hi in zip(row, h)), bj).tanh() for row, bj in zip(W, b)]
+        return sum(hi * hi for hi in h)
+
+    X = rng.normal(size=(6, 3))
+    params = list({id(v): v for v in [*(w for row in W for w in row), *b]}.values())
+    sum(sample_loss(list(map(Value, row))) for row in X).backward()
+    want = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    x = [Value(0.0) for _ in range(3)]
+    tape = trace_batch(sample_loss(x), [x], reduction="sum")
+    assert tape.summary()["matrix_products"] == 2
+    tape.forward(X)
+    tape.backward()
+    assert [p.grad for p in params] == pytest.approx(want, rel=1e-12)

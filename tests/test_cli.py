@@ -282,3 +282,61 @@ def test_doctor_names_the_renderer_fonts_and_extras(tmp_path: pathlib.Path) -> N
     assert (
         "(no dot on PATH: .pdf needs Graphviz's dot; .svg and .png are drawn by graphviz-pure)" in bare.stdout
     )
+
+
+def test_step_tangent_is_the_readme_transcript() -> None:
+    """`step --tangent` prints, exactly as the README shows, each node's tangent after the forward
+    pass and, last, the directional derivative next to grad · tangent from the backward pass."""
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    command = '$ microprop step "x*y + tanh(x)" x=1 y=2 --tangent x=1\n'
+    block = readme.split(command, 1)[1].split("```", 1)[0]
+    result = microprop("step", "x*y + tanh(x)", "x=1", "y=2", "--tangent", "x=1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == block
+    assert "  c.t = 1 × a.t + 1 × b.t = (1.0)(2.0) + (1.0)(0.419974) = 2.41997" in result.stdout
+    assert result.stdout.splitlines()[-3:] == [
+        "  c.t = 2.41997   (forward mode: one sweep along the tangents)",
+        "  grad · tangent = x.grad × x.t + y.grad × y.t = (2.41997)(1.0) + (1.0)(0.0) = 2.41997"
+        "   (reverse mode: from the grads above)",
+        "  equal: forward mode gives one direction per sweep, reverse mode every grad in one sweep",
+    ]
+
+
+def test_step_tangents_of_several_variables_add_up() -> None:
+    """Two tangents give the derivative along (x.t, y.t): y·x.t + x·y.t for x*y."""
+    result = microprop("step", "x*y", "x=3", "y=2", "--tangent", "x=1", "--tangent", "y=0.5")
+    assert result.returncode == 0, result.stderr
+    assert "  a.t = y × x.t + x × y.t = (2.0)(1.0) + (3.0)(0.5) = 3.5" in result.stdout
+    assert "= (2.0)(1.0) + (3.0)(0.5) = 3.5   (reverse mode" in result.stdout
+
+
+def test_step_tangent_says_when_forward_and_reverse_differ() -> None:
+    """log(x)*0 at x=-1: forward mode meets nan × 0 (log's value times the constant's tangent) and
+    gives nan, reverse mode 0.0; the last line says they differ instead of claiming they agree."""
+    result = microprop("step", "log(x)*0", "x=-1", "--tangent", "x=1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-3:] == [
+        "  c.t = nan   (forward mode: one sweep along the tangents)",
+        "  grad · tangent = x.grad × x.t = (0.0)(1.0) = 0.0   (reverse mode: from the grads above)",
+        "  not equal: rounding, or an inf or nan on the way",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["x*y", "x=1", "y=2", "--tangent", "z=1"],
+         "microprop: error: --tangent z=1: 'z' is not a variable of the expression (its variables: x, y)"),
+        (["2*3", "--tangent", "x=1"], "microprop: error: --tangent x=1: the expression has no variables"),
+        (["x*y", "x=1", "y=2", "--tangent", "x=1", "--tangent", "x=2"],
+         "microprop: error: 'x' is given twice (x=1, then x=2)"),
+        (["x*y", "x=1", "y=2", "--tangent", "z=1", "--lang", "ko"],
+         "microprop: 오류: --tangent z=1: 'z'은(는) 식의 변수가 아닙니다 (식의 변수: x, y)"),
+    ],
+)  # fmt: skip
+def test_step_bad_tangent_exits_2(args: list[str], message: str) -> None:
+    """A tangent for a name that is no variable (or given twice) is refused with status 2 and says why."""
+    result = microprop("step", *args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [message]

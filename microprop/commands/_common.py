@@ -61,8 +61,17 @@ def build_from_args(expr: str, assignments: Sequence[str]) -> tuple[Value, dict[
     Raises ``ExprError`` naming the bad assignment, the duplicate, the missing or
     unused variable, or pointing at the bad part of the expression. A number beyond
     float range (``x=1e400`` becomes inf) is warned about on stderr.
+    """
+    return build(expr, parse_assignments(assignments))
 
-    >>> build_from_args("x + 1", ["x=1", "x=2"])
+
+def parse_assignments(assignments: Sequence[str]) -> dict[str, float]:
+    """The value of each ``name=value``; ``ExprError`` for a bad one or a name given
+    twice. A number beyond float range (``x=1e400`` becomes inf) is warned about on stderr.
+
+    >>> parse_assignments(["x=1", "y=-2"])
+    {'x': 1.0, 'y': -2.0}
+    >>> parse_assignments(["x=1", "x=2"])
     Traceback (most recent call last):
     ...
     microprop.expr.ExprError: 'x' is given twice (x=1, then x=2)
@@ -84,7 +93,7 @@ def build_from_args(expr: str, assignments: Sequence[str]) -> tuple[Value, dict[
         given[assignment.name] = text
         if assignment.warning:
             print(tr("microprop: warning: {warning}", warning=assignment.warning), file=sys.stderr)
-    return build(expr, values)
+    return values
 
 
 def report_error(err: ExprError, stream: TextIO | None = None) -> int:
