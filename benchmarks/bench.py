@@ -778,7 +778,8 @@ def step_table(results: Results) -> Table:
             " a step is tape.forward(X, y) over the 100 samples (each layer one matrix product),"
             " zero_grad, tape.backward() and the SGD update. Its parameter grads differ from"
             f" Value.backward()'s by at most {r['grad_error']:.1e} of each grad ({r['grad_error_max']:.1e}"
-            " of the largest): BLAS adds the matrix products in its own order. Timed in alternating"
+            " of the largest): BLAS adds the matrix products, and numpy the sums over the batch, in"
+            " their own order. Timed in alternating"
             " rounds with torch vectorized (median of the rounds' medians)."
         )
     if TORCH_SCALAR in results.step:

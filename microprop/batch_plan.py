@@ -138,6 +138,15 @@ class Program:
     values and grads. ``kept`` nodes are computed into the data, never fused away. With
     ``exact`` no matrix products are made and the shared leaves' grads add up in the
     engine's order.
+
+    >>> x, w = Value(0.0), Value(3.0)
+    >>> y = x * w
+    >>> program = Program(y, inputs=[x], at={w: 0}, kept=[], exact=True)
+    >>> program.resize(2)[0] = [1.0, 2.0]         # the input's row: two samples
+    >>> shared = np.array([3.0]); program.forward(shared); program.row(y)
+    array([3., 6.])
+    >>> grads = np.zeros(1); program.backward(1.0, grads); grads   # d Σ y / d w
+    array([3.])
     """
 
     def __init__(
