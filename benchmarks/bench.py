@@ -335,6 +335,7 @@ def bench_batched(demo: Demo, cfg: Config, results: Results, torch: Any | None =
     """Workloads 1 and 5 for the batched replay and, given torch, the vectorized MLP, in
     alternating rounds (each round: the batched steps, then torch's), medians over rounds."""
     rounds = cfg.reps
+    batched_tape(fresh_model(MpMLP))  # the first trace imports microprop.batch: not timed
     model = fresh_model(MpMLP)
     start = time.perf_counter()
     tape, params = batched_tape(model)
