@@ -100,7 +100,6 @@ class BatchTape:
         if self._penalty is not None:
             self._penalty.resize(1)
         self.penalty = penalty
-        self._exact = exact
         self.batch_size = 0
 
     # --- the passes ----------------------------------------------------------------------
@@ -138,9 +137,8 @@ class BatchTape:
         shared = np.array([v.data for v in self.shared], dtype=float)
         with np.errstate(all="ignore"):
             self._sample.forward(shared)
-            total = sum(
-                self._sample.row(self.loss).tolist()
-            )  # ((0 + l0) + l1) + ...: the engine's sum(losses)
+            # ((0 + l0) + l1) + ...: the engine's sum(losses)
+            total = sum(self._sample.row(self.loss).tolist())
             if self.reduction == "mean":
                 total = total * (1.0 / batch)
             if self._penalty is not None:
@@ -172,7 +170,9 @@ class BatchTape:
         """
         if not self.batch_size:
             raise RuntimeError("call forward() before backward()")
-        exact = self._exact  # exact: in the engine's order, from each leaf's grad on; else the sum, added
+        exact = (
+            self._sample.exact
+        )  # exact: in the engine's order, from each leaf's grad on; else the sum, added
         grads = np.array([v.grad for v in self.shared], dtype=float) if exact else np.zeros(len(self.shared))
         seed = 1.0 * (1.0 / self.batch_size) if self.reduction == "mean" else 1.0
         with np.errstate(all="ignore"):  # inf - inf is nan, as in the engine

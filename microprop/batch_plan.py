@@ -96,8 +96,7 @@ class _Grads:
     def of(self, n: int) -> Array:
         if self.single:
             return self.parts[0][1].of()[0]
-        edges = self.parts[0][1]
-        grads = np.empty((n, edges.array.shape[1]))
+        grads = np.empty((n, self.parts[0][1].array.shape[1]))
         for positions, edges in self.parts:
             grads[positions] = _sum_rows(edges.of())
         return grads
@@ -169,16 +168,18 @@ class Program:
         for g in steps:
             g.gather = plan.gather(g.out.tolist())
         shared_at = np.array([at[nodes[i]] for i in shared_idx.tolist()], dtype=np.intp)
-        layout = _Layout(len(nodes), [index[v] for v in inputs], shared_idx, shared_at, steps, kept_idx)
         shared_gather = plan.gather(shared_idx.tolist())
-        layout.number_edges(plan.edge_count, [g.gather for g in steps] + [shared_gather])
+        gathers = [g.gather for g in steps] + [shared_gather]
+        inputs_idx = [index[v] for v in inputs]
+        layout = _Layout(
+            len(nodes), inputs_idx, shared_idx, shared_at, steps, kept_idx, plan.edge_count, gathers
+        )
         self.steps = [layout.step(g) for g in steps]
         self.nodes = len(nodes)
         self.exact = exact
         self._shared_read = layout.shared_read  # (the rows, the shared values' positions)
         self._shared_grads = [
-            (shared_at[part.positions], rows)
-            for part, (_, rows) in zip(shared_gather, layout.grads(shared_gather).parts)
+            (shared_at[positions], rows) for positions, rows in layout.grads(shared_gather).parts
         ]
         weights = [g.product.w.ravel() for g in self.steps if g.product is not None]
         self._distinct_weights = not weights or len(np.unique(np.concatenate(weights))) == sum(
@@ -307,6 +308,8 @@ class _Layout:
         shared_at: Array,
         steps: list[_Group | _Dense],
         kept: list[int],
+        edge_count: int,
+        gathers: list[list[_Gather]],
     ) -> None:
         rows = np.full(n, -1, dtype=np.intp)
         count = 0
@@ -325,31 +328,29 @@ class _Layout:
         place(i for i in np.concatenate([*reads, kept]).tolist() if is_shared[i])
         read = np.flatnonzero(rows[shared_idx] >= 0)  # the shared leaves that have a row
         self.shared_read = (_Rows(rows[shared_idx[read]]).at, shared_at[read])
-        for g in steps:
+        for g in steps:  # the kept nodes are inputs, shared leaves or steps' nodes: all placed now
             place(g.out.tolist())
-        place(kept)  # a loss or watched node that is an input is placed already; nothing else is left
         self.rows, self.node_count = rows, count
-        self._steps = steps
         self._shared_at = shared_at
-        self._gathered = self._edge_rows = np.empty(0, dtype=np.intp)  # by number_edges()
-        self.edge_count = 0
-
-    def number_edges(self, edge_count: int, gathers: list[list[_Gather]]) -> None:
-        """Rows for the edges: the seed's, then each written block's in backward order."""
-        gathered = np.zeros(edge_count, dtype=bool)
+        # the edges: the seed's row, then each block backward writes, in backward order
+        self._gathered = np.zeros(edge_count, dtype=bool)  # the edges some grad reads
         for gather in gathers:
             for part in gather:
-                gathered[part.edges.ravel()] = True
+                self._gathered[part.edges.ravel()] = True
         erows = np.full(edge_count, -1, dtype=np.intp)
         erows[0], count = 0, 1
-        for g in reversed(self._steps):
-            blocks = (g.rest_edges, g.x_edges) if isinstance(g, _Dense) else (g.edges,)
+        for g in reversed(steps):
+            blocks = [g.edges] if isinstance(g, _Group) else [g.rest_edges]
+            if isinstance(g, _Dense) and self._read(g.x_edges):  # else W.T @ G is skipped
+                blocks.append(g.x_edges)
             for block in blocks:
-                if isinstance(g, _Dense) and block is g.x_edges and not gathered[block].any():
-                    continue
                 erows[block] = np.arange(count, count + len(block))
                 count += len(block)
-        self._gathered, self._edge_rows, self.edge_count = gathered, erows, count
+        self._edge_rows, self.edge_count = erows, count
+
+    def _read(self, edges: Array) -> bool:
+        """Whether some grad reads any of ``edges``."""
+        return bool(self._gathered[edges].any())
 
     def grads(self, gather: list[_Gather]) -> _Grads:
         """``gather``, its edges as rows of the contributions array."""
@@ -361,7 +362,6 @@ class _Layout:
         """``g`` with its nodes and edges as rows."""
         rows, erows = self.rows, self._edge_rows
         if isinstance(g, _Dense):
-            x_alive = self._gathered[g.x_edges].any()
             return _Step(
                 name="matmul",
                 kernel=None,
@@ -376,7 +376,7 @@ class _Layout:
                 product=_Product(
                     w=self._shared_at[g.w],
                     x=_Rows(rows[g.x]),
-                    x_sends=_Rows(erows[g.x_edges]) if x_alive else None,
+                    x_sends=_Rows(erows[g.x_edges]) if self._read(g.x_edges) else None,
                 ),
             )
         edges = g.edges.reshape(g.inputs.shape)
@@ -389,9 +389,7 @@ class _Layout:
             inputs=_Rows(rows[g.inputs]),
             params=tuple(p[:, None] for p in g.params),
             sends=_Rows(erows[edges]),
-            send_rows=[_Rows(erows[row]) if self._gathered[row].any() else None for row in edges]
-            if g.kernel
-            else [],
+            send_rows=[_Rows(erows[row]) if self._read(row) else None for row in edges] if g.kernel else [],
             grads=self.grads(g.gather),
         )
 
